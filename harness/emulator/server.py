@@ -1,0 +1,163 @@
+"""Run moto's server with our extensions installed before it serves.
+
+moto answers the AWS APIs; the extensions (global tables, a Docker-free
+Lambda runtime, stream mappings, TTL expiry, small fixes) patch moto's
+internals and may run background workers. Each extension is a module with an
+`install(emulator)` function; this file only wires them together.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+# Order matters only where an extension builds on another's patch.
+EXTENSIONS = (
+    "harness.emulator.moto_fixes",
+    "harness.emulator.global_tables",
+    "harness.emulator.lambda_runtime",
+    "harness.emulator.stream_mappings",
+    "harness.emulator.ttl_sweeper",
+)
+
+STATUS_PATH = "/_emulator/status"
+
+
+@dataclass
+class Settings:
+    """Knobs a learner or a test may turn; defaults mimic AWS closely enough."""
+
+    replication_delay_seconds: float = 0.1
+    ttl_sweep_interval_seconds: float = 5.0
+    stream_poll_interval_seconds: float = 0.1
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        settings = cls()
+        for name in cls.__dataclass_fields__:
+            value = environ.get(f"EMULATOR_{name.upper()}")
+            if value is not None:
+                setattr(settings, name, float(value))
+        return settings
+
+
+@dataclass
+class Emulator:
+    """What an extension sees: where the server is, settings, and lifecycle hooks."""
+
+    host: str
+    port: int
+    settings: Settings = field(default_factory=Settings)
+    installed: list[str] = field(default_factory=list)
+    _workers: list[tuple[Callable[[], None], Callable[[], None]]] = field(default_factory=list)
+    _reset_callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def add_worker(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
+        """Register a background worker, started once the server answers."""
+        self._workers.append((start, stop))
+
+    def on_reset(self, callback: Callable[[], None]) -> None:
+        """Run `callback` when moto's state is reset (POST /moto-api/reset)."""
+        self._reset_callbacks.append(callback)
+
+    def run_reset_callbacks(self) -> None:
+        for callback in self._reset_callbacks:
+            callback()
+
+
+def install_extensions(emulator: Emulator, names: tuple[str, ...] = EXTENSIONS) -> None:
+    for name in names:
+        module = importlib.import_module(name)
+        module.install(emulator)
+        emulator.installed.append(name.rsplit(".", 1)[-1])
+    _hook_reset(emulator)
+
+
+def _hook_reset(emulator: Emulator) -> None:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    original_reset = type(moto_api_backend).reset
+
+    def reset(self, *args, **kwargs):
+        result = original_reset(self, *args, **kwargs)
+        emulator.run_reset_callbacks()
+        return result
+
+    type(moto_api_backend).reset = reset
+
+
+class _StatusMiddleware:
+    """Answers GET /_emulator/status so tools can tell our emulator from any server."""
+
+    def __init__(self, app, emulator: Emulator):
+        self.app = app
+        self.emulator = emulator
+        self.started = time.time()
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == STATUS_PATH:
+            body = json.dumps(
+                {
+                    "emulator": "dynamodb-single-table-reference",
+                    "pid": os.getpid(),
+                    "endpoint": self.emulator.endpoint_url,
+                    "extensions": self.emulator.installed,
+                    "uptime_seconds": round(time.time() - self.started, 1),
+                }
+            ).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
+class EmulatorServer:
+    """moto's WSGI app behind a threaded werkzeug server, with extensions."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: Settings | None = None):
+        app = DomainDispatcherApplication(create_backend_app)
+        # Port 0 asks the OS for a free port; the emulator learns it before installing.
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        self.emulator = Emulator(host, self._server.server_address[1], settings or Settings.from_env())
+        install_extensions(self.emulator)
+        self._server.app = _StatusMiddleware(app, self.emulator)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.emulator.endpoint_url
+
+    def start(self) -> None:
+        """Serve in a background thread and start the extensions' workers."""
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator-http", daemon=True)
+        self._thread.start()
+        for start, _ in self.emulator._workers:
+            start()
+
+    def serve_forever(self) -> None:
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+
+    def stop(self) -> None:
+        for _, stop in reversed(self.emulator._workers):
+            stop()
+        self._server.shutdown()
+        if self._thread:
+            self._thread.join(timeout=5)
