@@ -1,0 +1,118 @@
+"""The user-facing workflows behind `invoke setup`, `invoke teardown` and `invoke env`.
+
+Each step says what it does before doing it, so a newcomer watching a first
+run sees the emulator start, Terraform plan and apply, and the example
+queries answered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import STATE_ROOT, HarnessError
+from harness.emulator import process
+from harness.targets import AWS, LOCAL, Target, check_name, local
+from harness.terraform import Stack, require_terraform
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class Settings:
+    """What the tasks pass in from invoke's configuration."""
+
+    target: str = LOCAL
+    port: int = process.DEFAULT_PORT
+    region: str = "us-east-1"
+    replica_regions: tuple[str, ...] = ("us-west-2",)
+
+    @property
+    def state_dir(self) -> Path:
+        return STATE_ROOT / self.target
+
+
+def step(echo: Echo, message: str) -> None:
+    echo(f"==> {message}")
+
+
+def running_target(settings: Settings, echo: Echo, start: bool = True) -> Target:
+    """The target ready to use: for local, the emulator is started (or found) first."""
+    check_name(settings.target)
+    if settings.target == AWS:
+        from harness import aws_target
+
+        return aws_target.target(settings)
+    running = process.find(settings.state_dir)
+    if running is None:
+        if not start:
+            raise HarnessError("the local emulator is not running; start it with `invoke setup` or `invoke emulator.start`")
+        step(echo, f"Starting the local AWS emulator on 127.0.0.1:{settings.port}")
+        running, _ = process.start(settings.state_dir, port=settings.port)
+        echo(f"    emulator pid {running.pid}, log {running.log_file}")
+    return local(
+        running.endpoint_url,
+        state_dir=settings.state_dir,
+        region=settings.region,
+        replica_regions=settings.replica_regions,
+    )
+
+
+def plan_has_changes(plan) -> bool:
+    return any(change["change"]["actions"] != ["no-op"] and change["change"]["actions"] != ["read"]
+               for change in plan.get("resource_changes", []))
+
+
+def setup(settings: Settings, echo: Echo = print) -> Stack:
+    """Deploy (or converge) the whole stack on the chosen target."""
+    require_terraform()
+    started = time.monotonic()
+    target = running_target(settings, echo)
+    stack = Stack(target, echo=lambda line: echo(f"    {line}"))
+    step(echo, "Packaging the stream processor Lambda")
+    echo(f"    {stack.build_lambda()}")
+    step(echo, "terraform init")
+    stack.init()
+    step(echo, "terraform plan")
+    plan_file = stack.work_dir / "setup.tfplan"
+    plan = stack.plan(out_file=plan_file)
+    if plan_has_changes(plan):
+        step(echo, "terraform apply")
+        stack.apply_plan(plan_file)
+        echo(f"    applied in {time.monotonic() - started:.1f} s")
+    else:
+        step(echo, "No changes: the stack already matches the configuration.")
+    return stack
+
+
+def teardown(settings: Settings, yes: bool, echo: Echo = print,
+             confirm: Callable[[Target], bool] | None = None) -> None:
+    """Destroy the stack and, for the local target, stop the emulator."""
+    require_terraform()
+    target = running_target(settings, echo)
+    if not target.is_local and not yes:
+        if confirm is None or not confirm(target):
+            raise HarnessError("teardown cancelled; nothing was destroyed")
+    stack = Stack(target, echo=lambda line: echo(f"    {line}"))
+    step(echo, "terraform destroy")
+    stack.build_lambda()
+    stack.init()
+    stack.destroy()
+    remaining = stack.resources_in_state()
+    if remaining:
+        raise HarnessError(f"destroy left {len(remaining)} resources in state: {', '.join(remaining)}")
+    if target.is_local:
+        step(echo, "Stopping the local emulator")
+        process.stop(settings.state_dir)
+    step(echo, "Torn down: no resources left in Terraform's state.")
+
+
+NEXT_STEPS = """\
+Next steps:
+  invoke query --list                         every access pattern of the design
+  invoke query students-in-course --course 101
+  eval "$(invoke env)"                        point the AWS CLI / boto3 at the emulator
+  invoke logs --follow                        watch the stream processor Lambda
+  invoke teardown                             destroy the stack and stop the emulator"""

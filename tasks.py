@@ -1,0 +1,129 @@
+"""Tasks for the DynamoDB single-table reference. `invoke --list` shows them all.
+
+Each task parses its flags and calls into `harness`; problems end with one
+line saying what to do and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+from invoke import Collection, Exit, task
+
+from harness import HarnessError, lifecycle
+from harness.targets import check_name
+from harness.emulator import process
+
+TARGET_HELP = "where to run: local (the emulator, default) or aws (a sandbox account)"
+
+
+def friendly(function):
+    """Turn HarnessError into invoke's one-line exit."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except HarnessError as error:
+            raise Exit(f"error: {error}", code=1) from None
+
+    return wrapper
+
+
+def settings(c, target: str | None = None, port: int | None = None) -> lifecycle.Settings:
+    return lifecycle.Settings(
+        target=check_name(target or c.config.target),
+        port=int(port or c.config.emulator.port),
+        region=c.config.region,
+        replica_regions=tuple(c.config.replica_regions),
+    )
+
+
+@task(help={"target": TARGET_HELP, "port": "emulator port for the local target"})
+@friendly
+def setup(c, target=None, port=None):
+    """Deploy the whole stack (emulator if local), seed it and run the example queries."""
+    chosen = settings(c, target, port)
+    from harness import access_patterns, tables
+
+    stack = lifecycle.setup(chosen)
+    lifecycle.step(print, "Example queries")
+    for name, params in access_patterns.SETUP_EXAMPLES:
+        pattern = access_patterns.get(name)
+        items = access_patterns.run(stack.target, name, params)
+        print(f"\n{pattern.name}: {pattern.purpose}")
+        print(tables.render(items))
+    print()
+    print(lifecycle.NEXT_STEPS)
+
+
+@task(help={"target": TARGET_HELP, "yes": "skip the confirmation (for automation)", "port": "emulator port"})
+@friendly
+def teardown(c, target=None, yes=False, port=None):
+    """Destroy every resource of the stack; stop the local emulator."""
+    chosen = settings(c, target, port)
+    from harness import aws_target
+
+    lifecycle.teardown(chosen, yes=yes, confirm=aws_target.confirm_destroy)
+
+
+@task(help={"target": TARGET_HELP, "port": "emulator port for the local target"})
+@friendly
+def env(c, target=None, port=None):
+    """Print `export` lines: eval "$(invoke env)" lets the AWS CLI and boto3 reach the stack."""
+    from harness.terraform import environment_exports
+
+    chosen = settings(c, target, port)
+    print(environment_exports(lifecycle.running_target(chosen, echo=_stderr, start=False)))
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+@task(help={"port": "port to listen on"})
+@friendly
+def emulator_start(c, port=None):
+    """Start the local AWS emulator in the background (no-op if it runs)."""
+    chosen = settings(c, "local", port)
+    running, new = process.start(chosen.state_dir, port=chosen.port)
+    verb = "started" if new else "already running"
+    print(f"emulator {verb}: {running.endpoint_url} (pid {running.pid}, log {running.log_file})")
+
+
+@task
+@friendly
+def emulator_stop(c):
+    """Stop the local AWS emulator (its data is lost)."""
+    stopped = process.stop(settings(c, "local").state_dir)
+    print("emulator stopped" if stopped else "emulator was not running")
+
+
+@task
+@friendly
+def emulator_status(c):
+    """Say whether the local AWS emulator runs, where, and with which extensions."""
+    running = process.find(settings(c, "local").state_dir)
+    if running is None:
+        raise Exit("emulator: not running (start it with `invoke emulator.start` or `invoke setup`)", code=3)
+    status = process.status_of(running.endpoint_url)
+    print(f"emulator: running at {running.endpoint_url} (pid {running.pid})")
+    print(f"extensions: {', '.join(status['extensions'])}; up {status['uptime_seconds']} s")
+    print(f"log: {running.log_file}")
+
+
+emulator = Collection("emulator")
+emulator.add_task(emulator_start, "start")
+emulator.add_task(emulator_stop, "stop")
+emulator.add_task(emulator_status, "status")
+
+ns = Collection(setup, teardown, env, emulator)
+ns.configure(
+    {
+        "target": "local",
+        "region": "us-east-1",
+        "replica_regions": ["us-west-2"],
+        "emulator": {"port": process.DEFAULT_PORT},
+    }
+)
