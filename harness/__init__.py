@@ -10,7 +10,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 LAMBDA_SOURCE_DIR = REPO_ROOT / "lambda_function"
-STATE_ROOT = REPO_ROOT / ".state"
+import os
+
+# Tests and parallel checkouts point this elsewhere so they never touch a
+# developer's running stack.
+STATE_ROOT = Path(os.environ.get("HARNESS_STATE_DIR", REPO_ROOT / ".state"))
 
 
 class HarnessError(Exception):
