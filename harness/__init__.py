@@ -5,12 +5,12 @@ environment Terraform and boto3 need, runs Terraform through tftest, packages
 the Lambda, and runs the local AWS emulator.
 """
 
+import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 LAMBDA_SOURCE_DIR = REPO_ROOT / "lambda_function"
-import os
 
 # Tests and parallel checkouts point this elsewhere so they never touch a
 # developer's running stack.
