@@ -56,6 +56,13 @@ class Stack:
     echo: Callable[[str], None] | None = None
     extra_vars: dict[str, object] | None = None
 
+    def __post_init__(self) -> None:
+        if not self.target.is_local and self.tf_dir == TERRAFORM_DIR:
+            # Remote state: run a staged copy of terraform/ that adds the S3 backend override.
+            from harness import aws_target
+
+            self.tf_dir = aws_target.stage_root_module(self.tf_dir, self.work_dir / "root")
+
     @property
     def work_dir(self) -> Path:
         return self.target.state_dir
@@ -105,9 +112,14 @@ class Stack:
     def build_lambda(self) -> Path:
         return lambda_package.build(LAMBDA_SOURCE_DIR, self.lambda_zip)
 
-    def init(self, backend_config: dict[str, str] | None = None) -> None:
+    def init(self, backend_config: dict[str, str] | str | None = None) -> None:
+        """`backend_config`: key/values, or the path of a partial backend config file."""
         self.work_dir.mkdir(parents=True, exist_ok=True)
         mirror = provider_mirror.find_mirror()
+        if backend_config is None and not self.target.is_local:
+            from harness import aws_target
+
+            backend_config = str(aws_target.backend_config_file())
         init_vars = backend_config or {"path": str(self.state_file)}
         self._run(
             lambda tf: tf.setup(
