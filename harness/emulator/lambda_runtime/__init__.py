@@ -2,34 +2,51 @@
 
 moto runs functions in Docker, which these machines lack. This extension replaces moto's
 execution step so that the Invoke API (RequestResponse, Event) and the stream-mapping poller
-run the very bytes Terraform uploaded, in a warm Python worker per function version.
+run the very bytes Terraform uploaded, in a warm Python worker per function version, with the
+function's environment, Timeout and a context object, and with its log in CloudWatch Logs.
+Nothing here falls back to Docker.
 
 Public interface for other extensions: `invoke_function(function, payload) -> InvocationResult`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from harness.emulator.lambda_runtime.runtime import InvocationResult, Runtime
 
 if TYPE_CHECKING:
     from moto.awslambda.models import LambdaFunction
 
+__all__ = ["InvocationResult", "install", "invoke_function"]
 
-@dataclass
-class InvocationResult:
-    """What one synchronous invocation returned, shaped like the Invoke API's answer."""
-
-    payload: bytes  # JSON bytes returned by the handler, or the error document
-    function_error: str | None  # None on success, "Unhandled" on error/timeout
-    request_id: str
-    duration_ms: float
+_runtime: Runtime | None = None
 
 
 def invoke_function(function: LambdaFunction, payload: bytes) -> InvocationResult:
-    """Run `function` on the JSON `payload` and wait for it (thread-safe, synchronous)."""
-    raise NotImplementedError("the Lambda runtime is being written; interface is final")
+    """Run `function` on the JSON `payload` and wait for it (thread-safe, synchronous).
+
+    Errors and timeouts do not raise: they come back with function_error "Unhandled" and
+    AWS's error document as payload, exactly as the Invoke API reports them.
+    """
+    result, _ = _current().invoke(function, payload)
+    return result
+
+
+def _current() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("the Lambda runtime is not installed in this emulator")
+    return _runtime
 
 
 def install(emulator) -> None:
-    pass
+    """Patch moto to run functions here; kill workers on reset and on emulator stop."""
+    from harness.emulator.lambda_runtime.moto_hooks import install_hooks
+
+    global _runtime
+    if _runtime is not None:
+        _runtime.close()
+    _runtime = Runtime(emulator.endpoint_url)
+    install_hooks(_current)
+    emulator.on_reset(_runtime.shutdown)
+    emulator.add_worker(lambda: None, _runtime.close)
