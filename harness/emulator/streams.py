@@ -1,0 +1,231 @@
+"""DynamoDB stream shards that behave like AWS's: append-only, 24 h retention, no inline dispatch.
+
+moto's `StreamShard.add` invokes event source mappings inside PutItem and then empties the
+shard, restarts sequence numbers, shares one shard id between all tables and stamps every
+record us-east-1. AWS keeps every record for 24 hours for any number of readers, so the
+stream-mapping poller and external GetRecords readers see the same records. This module
+patches the shard (and the Streams API's iterator over it) to do that; it invokes nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb.models.utilities import dynamo_json_dump
+from moto.dynamodbstreams.models import ShardIterator
+
+RETENTION_SECONDS = 24 * 60 * 60
+SEQUENCE_DIGITS = 21
+TTL_SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+
+# One counter for the whole process: numbers increase across every table's lifetime and are
+# never reused, even when moto swaps a Table for its deep copy after a cancelled transaction.
+_last_sequence = 0
+# Taking a number and appending must be one step, or a reader could pass over a record that
+# a slower writer appends later with a smaller number.
+_append_lock = threading.Lock()
+_context = threading.local()
+
+
+def format_sequence_number(number: int) -> str:
+    """Zero-padded so that string order equals numeric order, as readers often compare them."""
+    return str(number).zfill(SEQUENCE_DIGITS)
+
+
+def next_sequence_number() -> int:
+    """The number the next record written anywhere will get (for LATEST positions)."""
+    with _append_lock:
+        return _last_sequence + 1
+
+
+class StreamRecord:
+    """One stream record: the Streams API's JSON plus its number and precise arrival time."""
+
+    __slots__ = ("sequence", "arrival", "record")
+
+    def __init__(self, sequence: int, arrival: float, record: dict[str, Any]):
+        self.sequence = sequence
+        self.arrival = arrival
+        self.record = record
+
+    def to_json(self) -> dict[str, Any]:
+        return self.record
+
+
+@contextlib.contextmanager
+def service_deletion() -> Iterator[None]:
+    """Within this block, deletes are recorded as made by DynamoDB's TTL service."""
+    previous = getattr(_context, "service_deletion", False)
+    _context.service_deletion = True
+    try:
+        yield
+    finally:
+        _context.service_deletion = previous
+
+
+def _image(item: Item) -> dict[str, Any]:
+    # A JSON round trip detaches the image from the live item, which UpdateItem mutates in place.
+    return json.loads(dynamo_json_dump(item.to_json()["Attributes"]))
+
+
+def _build_record(shard: StreamShard, old: Item | None, new: Item | None) -> dict[str, Any]:
+    table = shard.table
+    view_type = table.stream_specification["StreamViewType"]
+    event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+    either = old if old is not None else new
+    keys = {table.hash_key_attr: either.hash_key.to_json()}
+    if table.range_key_attr is not None:
+        keys[table.range_key_attr] = either.range_key.to_json()
+    keys = json.loads(dynamo_json_dump(keys))
+    dynamodb: dict[str, Any] = {
+        "ApproximateCreationDateTime": int(time.time()),
+        "Keys": keys,
+    }
+    size = sum(len(name.encode()) for name in keys)
+    if view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") and new is not None:
+        dynamodb["NewImage"] = _image(new)
+        size += new.size()
+    if view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES") and old is not None:
+        dynamodb["OldImage"] = _image(old)
+        size += old.size()
+    if view_type == "KEYS_ONLY":
+        size += either.hash_key.size() + (either.range_key.size() if either.range_key else 0)
+    dynamodb["SequenceNumber"] = ""  # assigned when appended; keeps AWS's key order
+    dynamodb["SizeBytes"] = size
+    dynamodb["StreamViewType"] = view_type
+    record: dict[str, Any] = {
+        "eventID": uuid.uuid4().hex,
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": table.region_name,
+        "dynamodb": dynamodb,
+    }
+    if event_name == "REMOVE" and getattr(_context, "service_deletion", False):
+        record["userIdentity"] = dict(TTL_SERVICE_IDENTITY)
+    return record
+
+
+def _append(shard: StreamShard, old: Item | None, new: Item | None) -> None:
+    global _last_sequence
+    record = _build_record(shard, old, new)
+    with _append_lock:
+        _last_sequence += 1
+        sequence = _last_sequence
+        record["dynamodb"]["SequenceNumber"] = format_sequence_number(sequence)
+        now = time.time()
+        shard.items.append(StreamRecord(sequence, now, record))
+        _trim(shard, now)
+
+
+def _trim(shard: StreamShard, now: float) -> None:
+    items = shard.items
+    if items and items[0].arrival < now - RETENTION_SECONDS:
+        cutoff = bisect.bisect_left(items, now - RETENTION_SECONDS, key=lambda r: r.arrival)
+        del items[:cutoff]
+
+
+def add(self: StreamShard, old: Item | None, new: Item | None) -> None:
+    """Replacement for StreamShard.add: append one record; never invoke, never clear."""
+    pending = getattr(_context, "pending", None)
+    if pending is not None:
+        # Inside UpdateItem: merge its internal writes into one record (first old, last new).
+        first_old = pending[id(self)][1] if id(self) in pending else old
+        pending[id(self)] = (self, first_old, new)
+        return
+    _append(self, old, new)
+
+
+def get(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
+    """Replacement for StreamShard.get: records numbered `start` or later (numbers have gaps)."""
+    return [record.to_json() for record in records_from(self, start, quantity)]
+
+
+def records_from(shard: StreamShard, start: int, limit: int) -> list[StreamRecord]:
+    """Up to `limit` retained records of `shard` whose sequence number is at least `start`."""
+    items = shard.items
+    with _append_lock:
+        first = bisect.bisect_left(items, start, key=lambda r: r.sequence)
+        return items[first : first + limit]
+
+
+def to_json(self: StreamShard) -> dict[str, Any]:
+    """Replacement for StreamShard.to_json with a zero-padded starting sequence number."""
+    return {
+        "ShardId": self.id,
+        "SequenceNumberRange": {
+            "StartingSequenceNumber": format_sequence_number(self.starting_sequence_number)
+        },
+    }
+
+
+_original_shard_init = StreamShard.__init__
+_original_iterator_init = ShardIterator.__init__
+_original_update_item = DynamoDBBackend.update_item
+
+
+def shard_init(self: StreamShard, account_id: str, table: Any) -> None:
+    """Give each table's stream its own shard id and start numbering where the counter is."""
+    _original_shard_init(self, account_id, table)
+    created_ms = int(time.time() * 1000)
+    digest = hashlib.sha256(
+        f"{table.table_arn}/{table.latest_stream_label}/{time.time_ns()}".encode()
+    ).hexdigest()[:8]
+    self.id = f"shardId-{created_ms:020d}-{digest}"
+    self.starting_sequence_number = next_sequence_number()
+
+
+def iterator_init(
+    self: ShardIterator,
+    streams_backend: Any,
+    stream_shard: StreamShard,
+    shard_iterator_type: str,
+    sequence_number: int | None = None,
+) -> None:
+    """LATEST means: after the newest record now in the shard (moto counted list length)."""
+    _original_iterator_init(
+        self, streams_backend, stream_shard, shard_iterator_type, sequence_number
+    )
+    if shard_iterator_type == "LATEST":
+        self.sequence_number = next_sequence_number()
+
+
+def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+    """UpdateItem that creates an item writes twice inside moto; AWS emits one INSERT."""
+    if getattr(_context, "pending", None) is not None:
+        return _original_update_item(self, *args, **kwargs)
+    _context.pending = {}
+    try:
+        return _original_update_item(self, *args, **kwargs)
+    finally:
+        pending, _context.pending = _context.pending, None
+        for shard, old, new in pending.values():
+            if old is not None or new is not None:
+                _append(shard, old, new)
+
+
+PATCHES = (
+    (StreamShard, "__init__", shard_init),
+    (StreamShard, "add", add),
+    (StreamShard, "get", get),
+    (StreamShard, "to_json", to_json),
+    (ShardIterator, "__init__", iterator_init),
+    (DynamoDBBackend, "update_item", update_item),
+)
+
+
+def install() -> None:
+    """Apply the patches (idempotent)."""
+    for owner, name, replacement in PATCHES:
+        setattr(owner, name, replacement)
