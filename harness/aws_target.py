@@ -85,8 +85,12 @@ def check_account(target: Target, allowed: Iterable[str] | None = None) -> str:
 
 
 def resolve_region(fallback: str = DEFAULT_REGION) -> str:
-    """The region from the usual AWS environment or profile, else `fallback`."""
-    return boto3.Session().region_name or fallback
+    """The region from the usual AWS environment or profile, else `fallback`.
+
+    AWS_REGION first, as Terraform and the other SDKs read it; boto3 then adds
+    AWS_DEFAULT_REGION and the profile's region.
+    """
+    return os.environ.get("AWS_REGION") or boto3.Session().region_name or fallback
 
 
 def target(settings, allowed: Iterable[str] | None = None) -> Target:
@@ -200,7 +204,11 @@ def sandbox_skip_reason(environ: Mapping[str, str] | None = None) -> str | None:
     environ = os.environ if environ is None else environ
     if not allowed_account_ids(environ):
         return f"no sandbox configured: set {ALLOWED_ACCOUNTS_VAR} (and AWS credentials)"
-    session = boto3.Session(profile_name=environ.get("AWS_PROFILE") or None)
-    if session.get_credentials() is None:
+    try:
+        session = boto3.Session(profile_name=environ.get("AWS_PROFILE") or None)
+        credentials = session.get_credentials()
+    except BotoCoreError as error:
+        return f"AWS credentials unusable: {error}"
+    if credentials is None:
         return "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     return None
