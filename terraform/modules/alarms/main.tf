@@ -1,0 +1,130 @@
+# Alarms for the parts of the design that fail quietly: throttling on the table
+# and on every index, a failing or lagging stream processor, batches given up on,
+# and slow replication. Every alarm notifies one SNS topic.
+
+locals {
+  throttle_metrics = ["ReadThrottleEvents", "WriteThrottleEvents"]
+
+  # Keyed "table/<metric>" and "index/<name>/<metric>", so each index's alarms are
+  # derived from the index list and keep their address when indexes come and go.
+  throttle_alarms = merge(
+    {
+      for metric in local.throttle_metrics : "table/${metric}" => {
+        name       = "${var.name_prefix}-table-${metric}"
+        dimensions = { TableName = var.table_name }
+        what       = "table ${var.table_name}"
+        metric     = metric
+      }
+    },
+    {
+      for pair in setproduct(var.gsi_names, local.throttle_metrics) : "index/${pair[0]}/${pair[1]}" => {
+        name       = "${var.name_prefix}-${pair[0]}-${pair[1]}"
+        dimensions = { TableName = var.table_name, GlobalSecondaryIndexName = pair[0] }
+        what       = "index ${pair[0]} of table ${var.table_name}"
+        metric     = pair[1]
+      }
+    },
+  )
+  notify = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_sns_topic" "alarms" {
+  name = "${var.name_prefix}-alarms"
+  tags = var.tags
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  count     = var.alarm_email == null ? 0 : 1
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+resource "aws_cloudwatch_metric_alarm" "throttle" {
+  for_each = local.throttle_alarms
+
+  alarm_name          = each.value.name
+  alarm_description   = "Requests to ${each.value.what} are throttled (${each.value.metric})."
+  namespace           = "AWS/DynamoDB"
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = "Sum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  threshold           = var.throttle_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.notify
+  ok_actions          = local.notify
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
+  alarm_name          = "${var.name_prefix}-stream-processor-errors"
+  alarm_description   = "The stream processor ${var.function_name} failed invocations; its batches are retried, bisected and finally sent to the failure queue."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = var.function_name }
+  statistic           = "Sum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  threshold           = var.lambda_errors_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.notify
+  ok_actions          = local.notify
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "iterator_age" {
+  alarm_name          = "${var.name_prefix}-stream-processor-iterator-age"
+  alarm_description   = "The stream processor ${var.function_name} lags behind the table's stream; derived data is getting stale."
+  namespace           = "AWS/Lambda"
+  metric_name         = "IteratorAge"
+  dimensions          = { FunctionName = var.function_name }
+  statistic           = "Maximum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  threshold           = var.iterator_age_threshold_ms
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.notify
+  ok_actions          = local.notify
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "failure_queue_depth" {
+  alarm_name          = "${var.name_prefix}-failure-queue-depth"
+  alarm_description   = "Stream records the processor gave up on wait in ${var.failure_queue_name}; their aggregates are missing them."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = var.failure_queue_name }
+  statistic           = "Maximum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  threshold           = var.failure_queue_depth_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.notify
+  ok_actions          = local.notify
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "replication_latency" {
+  for_each = toset(var.replica_regions)
+
+  alarm_name          = "${var.name_prefix}-replication-latency-${each.key}"
+  alarm_description   = "Writes to ${var.table_name} take long to reach the replica in ${each.key}."
+  namespace           = "AWS/DynamoDB"
+  metric_name         = "ReplicationLatency"
+  dimensions          = { TableName = var.table_name, ReceivingRegion = each.key }
+  statistic           = "Average"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  threshold           = var.replication_latency_threshold_ms
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.notify
+  ok_actions          = local.notify
+  tags                = var.tags
+}

@@ -1,0 +1,90 @@
+# The single table of the design: generic pk/sk keys, overloaded GSIs, TTL, PITR,
+# encryption, a stream for the aggregating Lambda, and replicas in other regions.
+
+data "aws_region" "current" {}
+
+locals {
+  # Every key of the table and its indexes needs an attribute definition, and no
+  # other attribute may have one; derive them so adding an index is one entry.
+  key_attributes = concat(
+    [{ name = var.hash_key, type = "S" }, { name = var.range_key, type = "S" }],
+    [for index in var.global_secondary_indexes : { name = index.hash_key, type = index.hash_key_type }],
+    [
+      for index in var.global_secondary_indexes : { name = index.range_key, type = index.range_key_type }
+      if index.range_key != null
+    ],
+  )
+  attribute_types = { for attribute in local.key_attributes : attribute.name => attribute.type... }
+  attributes      = { for name, types in local.attribute_types : name => types[0] }
+}
+
+resource "aws_dynamodb_table" "this" {
+  name         = var.name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = var.hash_key
+  range_key    = var.range_key
+
+  deletion_protection_enabled = var.deletion_protection_enabled
+  stream_enabled              = true
+  stream_view_type            = var.stream_view_type
+
+  dynamic "attribute" {
+    for_each = local.attributes
+    content {
+      name = attribute.key
+      type = attribute.value
+    }
+  }
+
+  dynamic "global_secondary_index" {
+    for_each = var.global_secondary_indexes
+    iterator = index
+    content {
+      name               = index.value.name
+      hash_key           = index.value.hash_key
+      range_key          = index.value.range_key
+      projection_type    = index.value.projection_type
+      non_key_attributes = length(index.value.non_key_attributes) > 0 ? index.value.non_key_attributes : null
+    }
+  }
+
+  ttl {
+    attribute_name = var.ttl_attribute_name
+    enabled        = var.ttl_attribute_name != ""
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery_enabled
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  dynamic "replica" {
+    for_each = toset(var.replica_regions)
+    content {
+      region_name            = replica.value
+      point_in_time_recovery = var.point_in_time_recovery_enabled
+      propagate_tags         = true
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for types in values(local.attribute_types) : length(distinct(types)) == 1])
+      error_message = "A key attribute is used with two different types across the table and its indexes."
+    }
+    precondition {
+      condition     = !contains(var.replica_regions, data.aws_region.current.name)
+      error_message = "replica_regions must not contain the table's own region (${data.aws_region.current.name})."
+    }
+    precondition {
+      condition     = length(var.replica_regions) == 0 || var.stream_view_type == "NEW_AND_OLD_IMAGES"
+      error_message = "Global tables replicate through the stream: replicas need stream_view_type NEW_AND_OLD_IMAGES."
+    }
+  }
+}

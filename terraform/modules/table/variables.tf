@@ -1,0 +1,124 @@
+variable "name" {
+  description = "Name of the table; the same name is used in every replica region."
+  type        = string
+  default     = "university"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.name))
+    error_message = "The table name must be 3-255 characters of letters, digits, '_', '-' or '.'."
+  }
+}
+
+variable "hash_key" {
+  description = "Partition key attribute (type S). The single-table design keeps it generic: pk."
+  type        = string
+  default     = "pk"
+}
+
+variable "range_key" {
+  description = "Sort key attribute (type S). The single-table design keeps it generic: sk."
+  type        = string
+  default     = "sk"
+}
+
+variable "global_secondary_indexes" {
+  description = <<-EOT
+    Global secondary indexes. Key types are S (string), N (number) or B (binary); projection_type
+    is ALL, KEYS_ONLY or INCLUDE (INCLUDE needs non_key_attributes). Attribute definitions are
+    derived from these keys, so an index is added by adding one entry here.
+  EOT
+  type = list(object({
+    name               = string
+    hash_key           = string
+    hash_key_type      = optional(string, "S")
+    range_key          = optional(string)
+    range_key_type     = optional(string, "S")
+    projection_type    = optional(string, "ALL")
+    non_key_attributes = optional(list(string), [])
+  }))
+  default = [
+    { name = "studentID-index", hash_key = "studentID" },
+    { name = "entityType-courseDate-index", hash_key = "entityType", range_key = "courseDate" },
+  ]
+  nullable = false
+
+  validation {
+    condition     = length(distinct([for index in var.global_secondary_indexes : index.name])) == length(var.global_secondary_indexes)
+    error_message = "Each global secondary index needs a unique name."
+  }
+  validation {
+    condition = alltrue([
+      for index in var.global_secondary_indexes :
+      contains(["S", "N", "B"], index.hash_key_type) && contains(["S", "N", "B"], index.range_key_type)
+    ])
+    error_message = "Index key types must be S, N or B."
+  }
+  validation {
+    condition = alltrue([
+      for index in var.global_secondary_indexes :
+      contains(["ALL", "KEYS_ONLY", "INCLUDE"], index.projection_type)
+      && (index.projection_type == "INCLUDE") == (length(index.non_key_attributes) > 0)
+    ])
+    error_message = "projection_type must be ALL, KEYS_ONLY or INCLUDE, and non_key_attributes is set exactly when it is INCLUDE."
+  }
+  validation {
+    condition     = length(var.global_secondary_indexes) <= 20
+    error_message = "DynamoDB allows at most 20 global secondary indexes per table."
+  }
+}
+
+variable "ttl_attribute_name" {
+  description = "Attribute holding the expiry time in epoch seconds; items past it are deleted by DynamoDB. Empty string turns TTL off."
+  type        = string
+  default     = "expiresAt"
+}
+
+variable "point_in_time_recovery_enabled" {
+  description = "Keep continuous backups (point-in-time recovery) on the table and on every replica."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for server-side encryption; null uses the AWS managed key aws/dynamodb."
+  type        = string
+  default     = null
+}
+
+variable "stream_view_type" {
+  description = "What each stream record carries: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES. Global tables need NEW_AND_OLD_IMAGES."
+  type        = string
+  default     = "NEW_AND_OLD_IMAGES"
+
+  validation {
+    condition     = contains(["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"], var.stream_view_type)
+    error_message = "stream_view_type must be KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES."
+  }
+}
+
+variable "deletion_protection_enabled" {
+  description = "Refuse DeleteTable while true. Off for throwaway local stacks, on everywhere else."
+  type        = bool
+  default     = true
+}
+
+variable "replica_regions" {
+  description = "Regions that hold a replica (global tables version 2019.11.21); must not include the table's own region. Empty list: a single-region table."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for region in var.replica_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", region))])
+    error_message = "Each replica region must be a region name such as us-west-2."
+  }
+  validation {
+    condition     = length(distinct(var.replica_regions)) == length(var.replica_regions)
+    error_message = "A region can hold only one replica; remove the duplicates."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the table; with propagate_tags they reach every replica too."
+  type        = map(string)
+  default     = {}
+}
