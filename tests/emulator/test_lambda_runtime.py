@@ -357,3 +357,28 @@ def test_emulator_reports_the_runtime_extension(emulator):
     from harness.emulator.process import status_of
 
     assert "lambda_runtime" in status_of(emulator.endpoint_url)["extensions"]
+
+
+def test_layers_are_importable_from_their_python_folder(lambda_client, create_function):
+    layer = lambda_client.publish_layer_version(
+        LayerName="shared",
+        Content={
+            "ZipFile": zipped(
+                {"python/grading.py": "def average(xs):\n    return sum(xs) / len(xs)\n"}
+            )
+        },
+        CompatibleRuntimes=["python3.12"],
+    )
+    create_function(
+        """
+        import grading
+        def handler(event, context):
+            return grading.average(event["grades"])
+        """,
+        Layers=[layer["LayerVersionArn"]],
+    )
+
+    response, payload = invoke(lambda_client, "fn", {"grades": [80, 90]})
+
+    assert "FunctionError" not in response, payload
+    assert payload == 85.0

@@ -95,7 +95,11 @@ class Runtime:
             return result, log
         finally:
             pool.release(worker)
-            stream = worker.log_stream_name if worker else function_logs.new_log_stream_name("")
+            stream = (
+                worker.log_stream_name
+                if worker
+                else function_logs.new_log_stream_name(spec.version)
+            )
             function_logs.publish(
                 spec.account_id,
                 spec.region,
