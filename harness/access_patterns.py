@@ -136,17 +136,20 @@ class AccessPattern:
             raise HarnessError(f"--start {bound['start']} is after --end {bound['end']}")
         return bound
 
-    def query_request(self, table_name: str, bound: Mapping[str, object]) -> dict[str, object]:
-        """The Query parameters (low-level client form) for already bound values."""
+    def query_request(
+        self, table_name: str, bound: Mapping[str, object], *, low_level: bool = True
+    ) -> dict[str, object]:
+        """The Query parameters for already bound values: in DynamoDB JSON for a
+        low-level client, as Python values for a resource's client (which converts)."""
         used = set(_EXPRESSION_VALUE.findall(self.key_condition))
         if self.filter:
             used |= set(_EXPRESSION_VALUE.findall(self.filter))
-        serializer = TypeSerializer()
+        convert = TypeSerializer().serialize if low_level else _as_is
         request: dict[str, object] = {
             "TableName": table_name,
             "KeyConditionExpression": self.key_condition,
             "ExpressionAttributeValues": {
-                placeholder: serializer.serialize(_fill(self.values[placeholder], bound))
+                placeholder: convert(_fill(self.values[placeholder], bound))
                 for placeholder in sorted(used)
             },
         }
@@ -167,6 +170,10 @@ class AccessPattern:
 
     def describe_filter(self) -> str:
         return _describe(self.filter, self.values) if self.filter else ""
+
+
+def _as_is(value: object) -> object:
+    return value
 
 
 def _fill(template: str, bound: Mapping[str, object]) -> object:
@@ -428,12 +435,12 @@ def run(
     """
     pattern = get(name)
     bound = pattern.bind(params)
-    client, table_name = _client_and_table(source, table_name)
-    request = pattern.query_request(table_name, bound)
+    client, table_name, low_level = _client_and_table(source, table_name)
+    request = pattern.query_request(table_name, bound, low_level=low_level)
     pagination = {"PageSize": page_size} if page_size else {}
-    deserializer = TypeDeserializer()
+    to_python = _from_dynamodb_json if low_level else _as_is
     items = [
-        _plain(deserializer.deserialize({"M": raw}))
+        _plain(to_python(raw))
         for page in client.get_paginator("query").paginate(**request, PaginationConfig=pagination)
         for raw in page.get("Items", [])
     ]
@@ -442,15 +449,23 @@ def run(
     return items
 
 
-def _client_and_table(source: object, table_name: str) -> tuple[object, str]:
+def _client_and_table(source: object, table_name: str) -> tuple[object, str, bool]:
+    """The client to query with, the table's name, and whether the client is low-level.
+
+    A boto3 resource's client converts Python values to DynamoDB JSON and back by
+    itself; handing it DynamoDB JSON would convert twice.
+    """
     if hasattr(source, "client") and hasattr(source, "is_local"):  # a harness Target
-        return source.client("dynamodb"), table_name
-    meta = getattr(source, "meta", None)
-    if meta is not None and hasattr(source, "table_name"):  # a boto3 Table resource
-        return meta.client, source.table_name
+        return source.client("dynamodb"), table_name, True
+    if hasattr(source, "meta") and hasattr(source, "table_name"):  # a boto3 Table resource
+        return source.meta.client, source.name, False
     if hasattr(source, "get_paginator"):
-        return source, table_name
+        return source, table_name, True
     raise TypeError(f"cannot query through {type(source).__name__}")
+
+
+def _from_dynamodb_json(raw: dict) -> dict:
+    return TypeDeserializer().deserialize({"M": raw})
 
 
 def _plain(value: object) -> object:
