@@ -311,6 +311,17 @@ def test_warm_worker_is_reused_between_invocations(lambda_client, create_functio
     assert second == {"calls": 2, "pid": first["pid"]}
 
 
+def test_a_recreated_function_starts_with_fresh_state(lambda_client, create_function):
+    source = "calls = 0\ndef handler(e, c):\n    global calls\n    calls += 1\n    return calls\n"
+    create_function(source)
+    assert [invoke(lambda_client, "fn")[1] for _ in range(2)] == [1, 2]
+
+    lambda_client.delete_function(FunctionName="fn")
+    create_function(source)
+
+    assert invoke(lambda_client, "fn")[1] == 1
+
+
 def test_event_invocation_returns_202_at_once_and_runs_in_the_background(
     lambda_client, create_function, local_target
 ):

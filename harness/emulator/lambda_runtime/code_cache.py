@@ -13,10 +13,12 @@ import io
 import os
 import shutil
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 CACHE_DIR_VARIABLE = "EMULATOR_LAMBDA_CODE_DIR"
+UNUSED_DAYS_BEFORE_PRUNE = 7
 
 
 def default_cache_root() -> Path:
@@ -31,6 +33,7 @@ def unpacked(zip_bytes: bytes, cache_root: Path) -> Path:
     """The folder holding `zip_bytes` unpacked, extracting it on first use."""
     target = cache_root / hashlib.sha256(zip_bytes).hexdigest()
     if target.is_dir():
+        os.utime(target)  # marks it used, so prune() keeps it
         return target
     cache_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=cache_root, prefix=f".{target.name[:12]}-"))
@@ -47,3 +50,16 @@ def unpacked(zip_bytes: bytes, cache_root: Path) -> Path:
         if not target.is_dir():  # not merely a lost race with another cold start
             raise
     return target
+
+
+def prune(cache_root: Path, unused_days: float = UNUSED_DAYS_BEFORE_PRUNE) -> None:
+    """Remove unpacked code nobody started a worker from for `unused_days` (keeps /tmp small)."""
+    if not cache_root.is_dir():
+        return
+    cutoff = time.time() - unused_days * 86400
+    for entry in cache_root.iterdir():
+        try:
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass

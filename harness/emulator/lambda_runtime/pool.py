@@ -30,6 +30,7 @@ class FunctionSpec:
     function_name: str
     version: str
     function_arn: str
+    created: str  # a deleted and re-created function gets fresh workers, as in AWS
     runtime: str
     package_type: str
     handler: str
@@ -47,6 +48,7 @@ class FunctionSpec:
             function_name=function.function_name,
             version=str(function.version),
             function_arn=function.function_arn,
+            created=str(function.last_modified),
             runtime=function.run_time or "",
             package_type=function.package_type or "Zip",
             handler=function.handler or "",

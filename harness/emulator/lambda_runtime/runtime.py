@@ -63,6 +63,7 @@ class Runtime:
     ):
         self.endpoint_url = endpoint_url
         self.cache_root = cache_root or code_cache.default_cache_root()
+        code_cache.prune(self.cache_root)
         self.registry = registry or WorkerRegistry()
         self._event_pool = ThreadPoolExecutor(EVENT_INVOKE_THREADS, "lambda-event-invoke")
 
