@@ -78,6 +78,33 @@ def env(c, target=None, port=None):
     print(environment_exports(lifecycle.running_target(chosen, echo=_stderr, start=False)))
 
 
+@task(
+    help={
+        "target": TARGET_HELP,
+        "function": "function name (default: the stack's stream processor, from Terraform's outputs)",
+        "follow": "keep printing new lines until Ctrl-C",
+        "since": "start this many seconds back (default 600)",
+        "port": "emulator port for the local target",
+    }
+)
+@friendly
+def logs(c, target=None, function=None, follow=False, since=600, port=None):
+    """Print the stream Lambda's CloudWatch logs: its prints and START/END/REPORT lines."""
+    from harness.logs import tail
+    from harness.terraform import Stack
+
+    chosen = settings(c, target, port)
+    running = lifecycle.running_target(chosen, echo=_stderr, start=False)
+    if function is None:
+        function = Stack(running).outputs().get("function_name", {}).get("value")
+        if not function:
+            raise HarnessError("the stack is not deployed; run `invoke setup` first or pass --function")
+    try:
+        tail(running, function, follow=follow, since_seconds=float(since))
+    except KeyboardInterrupt:
+        pass
+
+
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
@@ -118,7 +145,7 @@ emulator.add_task(emulator_start, "start")
 emulator.add_task(emulator_stop, "stop")
 emulator.add_task(emulator_status, "status")
 
-ns = Collection(setup, teardown, env, emulator)
+ns = Collection(setup, teardown, env, logs, emulator)
 ns.configure(
     {
         "target": "local",
