@@ -96,7 +96,7 @@ def logs(c, target=None, function=None, follow=False, since=600, port=None):
     chosen = settings(c, target, port)
     running = lifecycle.running_target(chosen, echo=_stderr, start=False)
     if function is None:
-        function = Stack(running).outputs().get("function_name", {}).get("value")
+        function = Stack(running).outputs().get("function_name")
         if not function:
             raise HarnessError("the stack is not deployed; run `invoke setup` first or pass --function")
     try:
