@@ -1,0 +1,57 @@
+"""moto defects fixed by harness/emulator/moto_fixes.py, checked over HTTP."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from harness.emulator.moto_fixes import HOOKS
+
+
+def test_tag_resource_overwrites_an_existing_key(local_target):
+    dynamodb = local_target.client("dynamodb")
+    arn = dynamodb.create_table(
+        TableName="tagged",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        Tags=[{"Key": "owner", "Value": "first"}, {"Key": "team", "Value": "data"}],
+    )["TableDescription"]["TableArn"]
+
+    dynamodb.tag_resource(
+        ResourceArn=arn,
+        Tags=[{"Key": "owner", "Value": "second"}, {"Key": "cost", "Value": "low"}],
+    )
+
+    tags = dynamodb.list_tags_of_resource(ResourceArn=arn)["Tags"]
+    assert sorted((tag["Key"], tag["Value"]) for tag in tags) == [
+        ("cost", "low"),
+        ("owner", "second"),
+        ("team", "data"),
+    ], "one entry per key, holding the newest value"
+
+
+@pytest.mark.parametrize(
+    "owner, name, parameters", HOOKS, ids=[f"{o.__name__}.{n}" for o, n, _ in HOOKS]
+)
+def test_fixed_moto_attribute_is_where_we_expect(owner, name, parameters):
+    attribute = getattr(owner, name, None)
+    assert callable(attribute), (
+        f"moto moved {owner.__module__}.{owner.__name__}.{name}, which moto_fixes replaces; "
+        "check whether the defect is gone in the new moto and update harness/emulator/moto_fixes.py"
+    )
+    actual = tuple(inspect.signature(inspect.unwrap(attribute)).parameters)[1:]
+    assert actual == parameters, (
+        f"moto changed the signature of {owner.__name__}.{name}: expected {parameters}, "
+        f"got {actual}; update harness/emulator/moto_fixes.py"
+    )
+
+
+def test_moto_tags_are_still_a_list_of_key_value_pairs():
+    from moto.dynamodb.models.table import Table
+
+    assert "self.tags = tags or []" in inspect.getsource(Table.__init__), (
+        "moto's Table no longer stores tags as a list of {Key, Value}; "
+        "moto_fixes._tag_resource writes that shape"
+    )
