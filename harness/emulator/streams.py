@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import copy
 import hashlib
 import json
 import threading
@@ -138,13 +139,30 @@ def _trim(shard: StreamShard, now: float) -> None:
 
 def add(self: StreamShard, old: Item | None, new: Item | None) -> None:
     """Replacement for StreamShard.add: append one record; never invoke, never clear."""
-    pending = getattr(_context, "pending", None)
-    if pending is not None:
-        # Inside UpdateItem: merge its internal writes into one record (first old, last new).
-        first_old = pending[id(self)][1] if id(self) in pending else old
-        pending[id(self)] = (self, first_old, new)
+    buffer = getattr(_context, "buffer", None)
+    if buffer is not None:
+        buffer.append((self, old, new))  # inside UpdateItem or a transaction: decided on exit
         return
     _append(self, old, new)
+
+
+@contextlib.contextmanager
+def _buffered() -> Iterator[list[tuple[StreamShard, Item | None, Item | None]]]:
+    outer = getattr(_context, "buffer", None)
+    _context.buffer = buffer = []
+    try:
+        yield buffer
+    finally:
+        _context.buffer = outer
+
+
+def _emit(entries: list[tuple[StreamShard, Item | None, Item | None]]) -> None:
+    outer = getattr(_context, "buffer", None)
+    for shard, old, new in entries:
+        if outer is not None:
+            outer.append((shard, old, new))
+        elif old is not None or new is not None:
+            _append(shard, old, new)
 
 
 def get(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
@@ -173,6 +191,7 @@ def to_json(self: StreamShard) -> dict[str, Any]:
 _original_shard_init = StreamShard.__init__
 _original_iterator_init = ShardIterator.__init__
 _original_update_item = DynamoDBBackend.update_item
+_original_transact_write_items = DynamoDBBackend.transact_write_items
 
 
 def shard_init(self: StreamShard, account_id: str, table: Any) -> None:
@@ -203,16 +222,42 @@ def iterator_init(
 
 def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
     """UpdateItem that creates an item writes twice inside moto; AWS emits one INSERT."""
-    if getattr(_context, "pending", None) is not None:
-        return _original_update_item(self, *args, **kwargs)
-    _context.pending = {}
+    merged: dict[int, tuple[StreamShard, Item | None, Item | None]] = {}
     try:
-        return _original_update_item(self, *args, **kwargs)
+        with _buffered() as buffer:
+            return _original_update_item(self, *args, **kwargs)
     finally:
-        pending, _context.pending = _context.pending, None
-        for shard, old, new in pending.values():
-            if old is not None or new is not None:
-                _append(shard, old, new)
+        # Also after an error: moto may have inserted the key-only item before failing.
+        for shard, old, new in buffer:
+            first_old = merged[id(shard)][1] if id(shard) in merged else old
+            merged[id(shard)] = (shard, first_old, new)
+        _emit(list(merged.values()))
+
+
+def transact_write_items(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+    """A cancelled transaction leaves no stream records; a committed one emits them in order.
+
+    moto rolls a failed transaction back by swapping in deep copies of its tables, which
+    dropped records that other writers appended meanwhile; records now wait for the commit.
+    """
+    with _buffered() as buffer:
+        result = _original_transact_write_items(self, *args, **kwargs)
+        entries = list(buffer)
+    _emit(entries)
+    return result
+
+
+def shard_deepcopy(self: StreamShard, memo: dict[int, Any]) -> StreamShard:
+    """moto deep-copies whole tables before a transaction; the copy shares the record list.
+
+    Records are immutable once written, and a rollback must not lose or duplicate any, so
+    the copy and the original append to one list (the deep copy also cost O(records)).
+    """
+    clone = StreamShard.__new__(StreamShard)
+    memo[id(self)] = clone
+    for name, value in self.__dict__.items():
+        clone.__dict__[name] = value if name == "items" else copy.deepcopy(value, memo)
+    return clone
 
 
 PATCHES = (
@@ -221,7 +266,9 @@ PATCHES = (
     (StreamShard, "get", get),
     (StreamShard, "to_json", to_json),
     (ShardIterator, "__init__", iterator_init),
+    (StreamShard, "__deepcopy__", shard_deepcopy),
     (DynamoDBBackend, "update_item", update_item),
+    (DynamoDBBackend, "transact_write_items", transact_write_items),
 )
 
 

@@ -31,6 +31,7 @@ PATCHED = [
     (StreamShard, "to_json", ["self"]),
     (ShardIterator, "__init__", ["self", "streams_backend", "stream_shard", "shard_iterator_type"]),
     (DynamoDBBackend, "update_item", ["self", "table_name", "key", "update_expression"]),
+    (DynamoDBBackend, "transact_write_items", ["self", "transact_items"]),
     (LambdaBackend, "create_event_source_mapping", ["self", "spec"]),
     (LambdaBackend, "update_event_source_mapping", ["self", "uuid", "spec"]),
     (EventSourceMapping, "get_configuration", ["self"]),
@@ -56,11 +57,30 @@ def test_moto_is_the_version_the_hooks_were_written_for():
     )
 
 
+# Attributes we add rather than replace: moto must not have its own.
+ADDED = [(StreamShard, "__deepcopy__")]
+
+
 def test_every_patch_is_guarded():
     patched = {
         (owner, name) for module in (streams, stream_mappings) for owner, name, _ in module.PATCHES
     }
-    assert patched == {(owner, name) for owner, name, _ in PATCHED}
+    assert patched == {(owner, name) for owner, name, _ in PATCHED} | set(ADDED)
+
+
+def test_added_attributes_do_not_shadow_moto_code():
+    for owner, name in ADDED:
+        assert name not in vars(owner) or any(
+            getattr(owner, name) is replacement
+            for module in (streams, stream_mappings)
+            for _, _, replacement in module.PATCHES
+        ), f"moto now defines {owner.__name__}.{name}; merge its logic into ours"
+
+
+def test_transactions_still_roll_back_by_swapping_deep_copies_of_tables():
+    """Why StreamShard gets a __deepcopy__ and transactions buffer their records."""
+    source = inspect.getsource(inspect.unwrap(_original(DynamoDBBackend, "transact_write_items")))
+    assert "copy.deepcopy" in source and "self.tables[table_name] = original_table_state" in source
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,13 @@ def test_a_cancelled_transaction_emits_nothing_and_a_committed_one_emits_its_wri
         TransactItems=[put, {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}}]
     )
     assert summary(read_stream(aws, arn)) == [("INSERT", "a"), ("INSERT", "b")]
+    aws["dynamodb"].put_item(TableName="t", Item={"pk": {"S": "c"}})
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        aws["dynamodb"].transact_write_items(TransactItems=[put, failing_check])
+    aws["dynamodb"].put_item(TableName="t", Item={"pk": {"S": "d"}})
+    assert summary(read_stream(aws, arn))[2:] == [("INSERT", "c"), ("INSERT", "d")], (
+        "a rollback neither loses nor repeats records"
+    )
 
 
 def test_stream_api_positions_and_times(emulator):
