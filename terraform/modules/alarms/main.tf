@@ -2,7 +2,19 @@
 # and on every index, a failing or lagging stream processor, batches given up on,
 # and slow replication. Every alarm notifies one SNS topic.
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
 locals {
+  topic_name = "${var.name_prefix}-alarms"
+  # Spelled out from known parts so the plan shows what every alarm notifies; the
+  # topic's postcondition checks it against the real ARN.
+  topic_arn = join(":", [
+    "arn", data.aws_partition.current.partition, "sns",
+    data.aws_region.current.name, data.aws_caller_identity.current.account_id, local.topic_name,
+  ])
+
   throttle_metrics = ["ReadThrottleEvents", "WriteThrottleEvents"]
 
   # Keyed "table/<metric>" and "index/<name>/<metric>", so each index's alarms are
@@ -25,12 +37,19 @@ locals {
       }
     },
   )
-  notify = [aws_sns_topic.alarms.arn]
+  notify = [local.topic_arn]
 }
 
 resource "aws_sns_topic" "alarms" {
-  name = "${var.name_prefix}-alarms"
+  name = local.topic_name
   tags = var.tags
+
+  lifecycle {
+    postcondition {
+      condition     = self.arn == local.topic_arn
+      error_message = "The alarm topic ARN is ${self.arn}, but the alarms notify ${local.topic_arn}."
+    }
+  }
 }
 
 resource "aws_sns_topic_subscription" "email" {
@@ -57,6 +76,8 @@ resource "aws_cloudwatch_metric_alarm" "throttle" {
   alarm_actions       = local.notify
   ok_actions          = local.notify
   tags                = var.tags
+
+  depends_on = [aws_sns_topic.alarms]
 }
 
 resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
@@ -74,6 +95,8 @@ resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   alarm_actions       = local.notify
   ok_actions          = local.notify
   tags                = var.tags
+
+  depends_on = [aws_sns_topic.alarms]
 }
 
 resource "aws_cloudwatch_metric_alarm" "iterator_age" {
@@ -91,6 +114,8 @@ resource "aws_cloudwatch_metric_alarm" "iterator_age" {
   alarm_actions       = local.notify
   ok_actions          = local.notify
   tags                = var.tags
+
+  depends_on = [aws_sns_topic.alarms]
 }
 
 resource "aws_cloudwatch_metric_alarm" "failure_queue_depth" {
@@ -108,6 +133,8 @@ resource "aws_cloudwatch_metric_alarm" "failure_queue_depth" {
   alarm_actions       = local.notify
   ok_actions          = local.notify
   tags                = var.tags
+
+  depends_on = [aws_sns_topic.alarms]
 }
 
 resource "aws_cloudwatch_metric_alarm" "replication_latency" {
@@ -127,4 +154,6 @@ resource "aws_cloudwatch_metric_alarm" "replication_latency" {
   alarm_actions       = local.notify
   ok_actions          = local.notify
   tags                = var.tags
+
+  depends_on = [aws_sns_topic.alarms]
 }

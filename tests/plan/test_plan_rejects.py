@@ -1,0 +1,34 @@
+"""Bad variables stop the plan with one message that says what to fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import HarnessError
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {"replica_regions": ["us-east-1"]},
+            "replica_regions must not contain the table's own region",
+        ),
+        ({"environment": "qa-cluster"}, "environment must be one of local, aws, sandbox"),
+        (
+            {
+                "global_secondary_indexes": [
+                    {"name": "by-date", "hash_key": "courseDate", "hash_key_type": "N"},
+                    {"name": "by-type", "hash_key": "entityType", "range_key": "courseDate"},
+                ]
+            },
+            "A key attribute is used with two different types",
+        ),
+    ],
+    ids=["replica-in-primary-region", "unknown-environment", "conflicting-key-types"],
+)
+def test_plan_refuses(plan_root, variables, message):
+    with pytest.raises(HarnessError) as refused:
+        plan_root(**variables)
+    text = " ".join(str(refused.value).split())
+    assert message in text, f"Got {text[-600:]!r}, expected it to contain {message!r}"

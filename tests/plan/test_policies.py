@@ -1,0 +1,270 @@
+"""The merge policies hold on the real plan of terraform/, and each fails on a plan that breaks it.
+
+Plans come from Terraform itself, against a private emulator:
+- `real`: terraform/ as it is, for the local target, written through
+  `plan_review.write_review` exactly as `invoke plan` does.
+- `unsafe_vars`: the same module with the variables a careless sandbox run
+  might pass (environment aws, deletion protection off, no replica).
+- `weakened`: a copy of terraform/ with Terraform override files
+  (`*_override.tf`, merged by Terraform over the named resource) that turn
+  PITR and SSE off, move TTL to another attribute, drop the throttle alarms'
+  actions, and grant the Lambda `dynamodb:*` on `*`. Override files pick the
+  resource by address, so they keep working when the module is reformatted.
+The few breaks that Terraform's own validation would refuse, or that need a
+resource taken out, are made by editing the real plan's JSON, each named in
+`edited(...)`: a KEYS_ONLY stream (the table's precondition ties replicas to
+NEW_AND_OLD_IMAGES), a GSI without its write throttle alarm, and a role policy
+whose JSON is already known.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from harness import TERRAFORM_DIR, plan_review, policies, targets
+from harness.emulator import process
+from harness.terraform import Stack
+
+pytestmark = pytest.mark.integration
+
+TABLE = "module.table.aws_dynamodb_table.this"
+
+OVERRIDES = {
+    "modules/table/policy_breaks_override.tf": """
+resource "aws_dynamodb_table" "this" {
+  point_in_time_recovery {
+    enabled = false
+  }
+  server_side_encryption {
+    enabled = false
+  }
+  ttl {
+    attribute_name = "validUntil"
+    enabled        = true
+  }
+}
+""",
+    "modules/alarms/policy_breaks_override.tf": """
+resource "aws_cloudwatch_metric_alarm" "throttle" {
+  alarm_actions = []
+}
+""",
+    "modules/stream_processor/policy_breaks_override.tf": """
+data "aws_iam_policy_document" "permissions" {
+  statement {
+    sid       = "EverythingEverywhere"
+    actions   = ["dynamodb:*"]
+    resources = ["*"]
+  }
+}
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def emulator_url(tmp_path_factory):
+    state_dir = tmp_path_factory.mktemp("policy-emulator")
+    running, _ = process.start(state_dir, port=process.free_port())
+    yield running.endpoint_url
+    process.stop(state_dir)
+
+
+@pytest.fixture(scope="module")
+def real_stack(emulator_url, tmp_path_factory):
+    state_dir = tmp_path_factory.mktemp("policy-real")
+    return Stack(targets.local(emulator_url, state_dir=state_dir))
+
+
+@pytest.fixture(scope="module")
+def review(real_stack):
+    """(plan_file, json_file, md_file) of the real module, as `invoke plan` writes them."""
+    return plan_review.write_review(real_stack)
+
+
+@pytest.fixture(scope="module")
+def real(review):
+    return json.loads(review[1].read_text())
+
+
+@pytest.fixture(scope="module")
+def unsafe_vars(real_stack, review):
+    unsafe = {"environment": "aws", "deletion_protection_enabled": False, "replica_regions": []}
+    stack = Stack(real_stack.target, extra_vars=unsafe)
+    plan_file = real_stack.work_dir / "unsafe.tfplan"
+    return stack.plan(out_file=plan_file)._raw
+
+
+@pytest.fixture(scope="module")
+def weakened(emulator_url, tmp_path_factory):
+    module = tmp_path_factory.mktemp("weakened") / "terraform"
+    shutil.copytree(TERRAFORM_DIR, module, ignore=shutil.ignore_patterns(".terraform*", "backend"))
+    for path, text in OVERRIDES.items():
+        assert (module / path).parent.is_dir(), f"{path}: the module moved; update OVERRIDES"
+        (module / path).write_text(text)
+    target = targets.local(emulator_url, state_dir=module.parent / "state")
+    stack = Stack(target, tf_dir=module)
+    stack.build_lambda()
+    stack.init()
+    return stack.plan(out_file=target.state_dir / "weakened.tfplan")._raw
+
+
+def edited(plan: dict, address: str, edit) -> dict:
+    """A deep copy of `plan` whose resource at `address` went through `edit(change)`."""
+    changed = copy.deepcopy(plan)
+    matches = [r for r in changed["resource_changes"] if r["address"] == address]
+    assert matches, f"{address} is not in the plan; the module changed, update this test"
+    edit(matches[0]["change"])
+    return changed
+
+
+def messages(violations) -> list[str]:
+    return [f"{v.address}: {v.message}" for v in violations]
+
+
+# --- the real plan -------------------------------------------------------------------
+
+
+def test_the_real_plan_has_the_resources_the_policies_look_at(real):
+    types = [r["type"] for r in real["resource_changes"]]
+    assert types.count("aws_dynamodb_table") == 1
+    assert types.count("aws_lambda_function") == 1
+    assert types.count("aws_cloudwatch_metric_alarm") >= 6
+
+
+def test_the_real_plan_keeps_every_policy(real):
+    violations = policies.check(real)
+    assert not violations, "\n".join(str(v) for v in violations)
+
+
+def test_the_review_counts_match_terraforms_own_summary(review, real_stack):
+    plan_file, json_file, md_file = review
+    shown = subprocess.run(
+        ["terraform", "show", "-no-color", str(plan_file)],
+        cwd=real_stack.tf_dir,
+        env=real_stack.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    terraform_line = re.search(r"^Plan: .*$", shown, re.MULTILINE).group(0)
+    assert str(plan_review.counts_of(json_file)) == terraform_line
+    assert f"**{terraform_line}**" in md_file.read_text()
+    assert "<b>module.table</b>: 1 create" in md_file.read_text()
+
+
+# --- real Terraform variants ---------------------------------------------------------
+
+
+def test_deletion_protection_off_fails_outside_local(unsafe_vars, real):
+    assert policies.deletion_protection_outside_local(real) == [], "local may go unprotected"
+    assert messages(policies.deletion_protection_outside_local(unsafe_vars)) == [
+        f"{TABLE}: deletion protection is off in environment 'aws'"
+    ]
+
+
+def test_a_table_without_replica_fails(unsafe_vars):
+    assert messages(policies.replica_present(unsafe_vars)) == [f"{TABLE}: the table has no replica"]
+
+
+def test_the_unsafe_variables_break_only_those_two_policies(unsafe_vars):
+    assert policies.failing(unsafe_vars) == {"deletion_protection", "replica"}
+
+
+def test_pitr_off_fails(weakened):
+    assert messages(policies.pitr_enabled(weakened)) == [f"{TABLE}: point-in-time recovery is off"]
+
+
+def test_sse_off_fails(weakened):
+    assert messages(policies.sse_enabled(weakened)) == [
+        f"{TABLE}: server_side_encryption is not enabled"
+    ]
+
+
+def test_ttl_on_another_attribute_fails(weakened):
+    assert messages(policies.ttl_attribute(weakened)) == [
+        f"{TABLE}: TTL attribute is 'validUntil' (enabled=True), expected 'expiresAt' enabled"
+    ]
+
+
+def test_alarms_without_actions_fail(weakened):
+    silent = {v.address for v in policies.alarms_have_actions(weakened)}
+    throttle = {
+        r["address"]
+        for r in weakened["resource_changes"]
+        if r["address"].startswith("module.alarms.aws_cloudwatch_metric_alarm.throttle[")
+    }
+    assert silent == throttle and len(throttle) >= 6
+
+
+def test_a_wildcard_in_the_lambda_policy_fails(weakened):
+    # The override leaves only known values, so Terraform reads the document while
+    # planning and the role policy's JSON is in the plan: the JSON path is checked.
+    assert messages(policies.lambda_policy_without_wildcards(weakened)) == [
+        "module.stream_processor.aws_iam_role_policy.this: "
+        "EverythingEverywhere grants dynamodb:* on wildcard resource *"
+    ]
+
+
+def test_the_real_lambda_policy_is_checked_through_its_policy_document(real):
+    # In the real plan the document waits for the table's ARNs: its statements are
+    # checked one by one from the data source's planned values.
+    sources = {source.address for source in policies._lambda_policy_sources(real)}
+    assert "module.stream_processor.data.aws_iam_policy_document.permissions" in sources
+
+
+def test_the_weakened_module_breaks_exactly_what_it_overrides(weakened):
+    assert policies.failing(weakened) == {"pitr", "sse", "ttl", "alarm_actions", "lambda_policy"}
+
+
+# --- edits of the real plan's JSON ---------------------------------------------------
+
+
+def test_a_keys_only_stream_fails(real):
+    def keys_only(change):
+        change["after"]["stream_view_type"] = "KEYS_ONLY"
+
+    broken = edited(real, TABLE, keys_only)
+    assert messages(policies.stream_new_and_old_images(broken)) == [
+        f"{TABLE}: stream view type is KEYS_ONLY, expected NEW_AND_OLD_IMAGES"
+    ]
+
+
+def test_a_gsi_without_its_write_throttle_alarm_fails(real):
+    broken = copy.deepcopy(real)
+    address = (
+        'module.alarms.aws_cloudwatch_metric_alarm.throttle["index/studentID-index/'
+        'WriteThrottleEvents"]'
+    )
+    before = len(broken["resource_changes"])
+    broken["resource_changes"] = [r for r in broken["resource_changes"] if r["address"] != address]
+    assert len(broken["resource_changes"]) == before - 1, f"{address} is not in the plan"
+    assert messages(policies.throttle_alarms(broken)) == [
+        f"{TABLE}: no WriteThrottleEvents alarm for GSI studentID-index of university"
+    ]
+
+
+def test_log_writes_may_use_a_wildcard_but_nothing_else_may(real):
+    address = "module.stream_processor.aws_iam_role_policy.this"
+
+    def known_policy(*statements):
+        def edit(change):
+            change["after"]["policy"] = json.dumps(
+                {"Version": "2012-10-17", "Statement": statements}
+            )
+            change["after_unknown"].pop("policy", None)
+
+        return edit
+
+    logs_only = {"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "*"}
+    scan_all = {"Effect": "Allow", "Action": "dynamodb:Scan", "Resource": "arn:aws:dynamodb:*:*:*"}
+    logs_plan = edited(real, address, known_policy(logs_only))
+    assert policies.lambda_policy_without_wildcards(logs_plan) == []
+    assert messages(
+        policies.lambda_policy_without_wildcards(edited(real, address, known_policy(scan_all)))
+    ) == [f"{address}: statement grants dynamodb:Scan on wildcard resource arn:aws:dynamodb:*:*:*"]
