@@ -229,7 +229,8 @@ def _statements(source: Planned) -> Iterator[dict]:
         yield from _as_list(json.loads(document).get("Statement"))
 
 
-def _lambda_policy_sources(plan: dict) -> Iterator[Planned]:
+def lambda_policy_sources(plan: dict) -> Iterator[Planned]:
+    """Role policies and policy documents in the module of the Lambda function."""
     modules = {function.module for function in planned(plan, LAMBDA)}
     for type_ in ("aws_iam_role_policy", "aws_iam_policy"):
         yield from (p for p in planned(plan, type_) if p.module in modules)
@@ -245,7 +246,7 @@ def lambda_policy_without_wildcards(plan: dict) -> list[Violation]:
     built from when the document is only known at apply.
     """
     found = []
-    for source in _lambda_policy_sources(plan):
+    for source in lambda_policy_sources(plan):
         for statement in _statements(source):
             if statement.get("Effect", "Allow") != "Allow":
                 continue

@@ -13,8 +13,8 @@ Plans come from Terraform itself, against a private emulator:
 The few breaks that Terraform's own validation would refuse, or that need a
 resource taken out, are made by editing the real plan's JSON, each named in
 `edited(...)`: a KEYS_ONLY stream (the table's precondition ties replicas to
-NEW_AND_OLD_IMAGES), a GSI without its write throttle alarm, and a role policy
-whose JSON is already known.
+NEW_AND_OLD_IMAGES), a GSI without its write throttle alarm, and role policies
+that show the log-write exemption and an ARN wildcard.
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def test_a_wildcard_in_the_lambda_policy_fails(weakened):
 def test_the_real_lambda_policy_is_checked_through_its_policy_document(real):
     # In the real plan the document waits for the table's ARNs: its statements are
     # checked one by one from the data source's planned values.
-    sources = {source.address for source in policies._lambda_policy_sources(real)}
+    sources = {source.address for source in policies.lambda_policy_sources(real)}
     assert "module.stream_processor.data.aws_iam_policy_document.permissions" in sources
 
 
