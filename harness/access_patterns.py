@@ -364,6 +364,20 @@ def cli_param_names() -> list[str]:
     return list(seen)
 
 
+def cli_param_help() -> dict[str, str]:
+    """A help line per parameter name: its kind and the patterns that take it."""
+    users: dict[str, list[AccessPattern]] = {name: [] for name in cli_param_names()}
+    for pattern in PATTERNS:
+        for param in pattern.params:
+            users[param.name].append(pattern)
+    lines = {}
+    for name, patterns in users.items():
+        kind = patterns[0].param(name).kind
+        shape = {"str": "text", "int": "whole number", "date": "YYYY-MM-DD"}[kind]
+        lines[name] = f"{shape}; for {', '.join(pattern.name for pattern in patterns)}"
+    return lines
+
+
 def parse_cli_params(
     pattern: AccessPattern | str, argv_like: Sequence[str] | Mapping[str, object | None]
 ) -> dict[str, object]:

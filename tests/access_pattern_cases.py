@@ -1,10 +1,12 @@
-"""What each access pattern must answer on the seed data: keys, in order.
+"""What each access pattern must answer on the seed data (keys, in order), and the table.
 
 Shared by the emulator-backed catalog tests (tests/unit) and the tests on the
 applied stack (tests/integration). Written out by hand from
 terraform/seed_items.json, so a change in the seed or a query shows up as a
 diff a reader can check.
 """
+
+from harness import key_design, targets
 
 # expiresAt of session s1 (and of student 201's enrollments): 2030-01-01T00:00:00Z.
 SESSION_S1_EXPIRES = 1893456000
@@ -140,3 +142,36 @@ def case_id(case) -> str:
 
 def keys(items) -> list[tuple[str, str]]:
     return [(item["pk"], item["sk"]) for item in items]
+
+
+def create_table(target: targets.Target):
+    """The table as terraform/modules/table declares it: keys, both GSIs, TTL."""
+    client = target.client("dynamodb")
+    indexes = key_design.INDEXES
+    attributes = {key_design.PARTITION_KEY, key_design.SORT_KEY}
+    attributes |= {name for index in indexes for name in index.key_attributes}
+    client.create_table(
+        TableName=key_design.TABLE_NAME,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in attributes],
+        KeySchema=[
+            {"AttributeName": key_design.PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": key_design.SORT_KEY, "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": name, "KeyType": kind}
+                    for name, kind in zip(index.key_attributes, ("HASH", "RANGE"), strict=False)
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in indexes
+        ],
+    )
+    client.update_time_to_live(
+        TableName=key_design.TABLE_NAME,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": key_design.TTL_ATTRIBUTE},
+    )
+    return target.resource("dynamodb").Table(key_design.TABLE_NAME)

@@ -159,3 +159,12 @@ def test_the_example_command_is_the_invoke_query_line():
 def test_the_list_has_one_line_per_pattern_name_first():
     lines = access_patterns.catalog_lines()
     assert [line.split()[0] for line in lines] == access_patterns.names()
+
+
+def test_a_parameter_name_means_the_same_kind_in_every_pattern():
+    kinds: dict[str, set[str]] = {}
+    for pattern in PATTERNS:
+        for param in pattern.params:
+            kinds.setdefault(param.name, set()).add(param.kind)
+    assert {name: kind for name, kind in kinds.items() if len(kind) > 1} == {}
+    assert set(access_patterns.cli_param_help()) == set(kinds)

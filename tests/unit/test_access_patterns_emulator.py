@@ -10,46 +10,13 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from access_pattern_cases import CASES, SESSION_S1_EXPIRES, case_id, keys
+from access_pattern_cases import CASES, SESSION_S1_EXPIRES, case_id, create_table, keys
 from conftest import start_emulator
 
-from harness import access_patterns, key_design, seed, targets
+from harness import access_patterns, seed, targets
 from harness.emulator import process
 
 SEED = seed.load_items()
-
-
-def create_table(target: targets.Target):
-    """The table as terraform/modules/table declares it: keys, both GSIs, TTL."""
-    client = target.client("dynamodb")
-    indexes = key_design.INDEXES
-    attributes = {key_design.PARTITION_KEY, key_design.SORT_KEY}
-    attributes |= {name for index in indexes for name in index.key_attributes}
-    client.create_table(
-        TableName=key_design.TABLE_NAME,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in attributes],
-        KeySchema=[
-            {"AttributeName": key_design.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": key_design.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index.name,
-                "KeySchema": [
-                    {"AttributeName": name, "KeyType": kind}
-                    for name, kind in zip(index.key_attributes, ("HASH", "RANGE"), strict=False)
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in indexes
-        ],
-    )
-    client.update_time_to_live(
-        TableName=key_design.TABLE_NAME,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": key_design.TTL_ATTRIBUTE},
-    )
-    return target.resource("dynamodb").Table(key_design.TABLE_NAME)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,99 @@
+"""`invoke query`, run as a user runs it: the list, a query as a table and as JSON, bad input.
+
+GIVEN a private emulator recorded under a private state folder (HARNESS_STATE_DIR)
+with the table and the seed, WHEN `invoke query ...` runs as a subprocess,
+THEN it prints what the catalog answers, or one clear line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from access_pattern_cases import create_table, keys
+
+from harness import REPO_ROOT, access_patterns, seed, targets
+from harness.emulator import process
+
+INVOKE = str(Path(sys.executable).parent / "invoke")
+
+
+@pytest.fixture(scope="module")
+def user_env(tmp_path_factory):
+    """A running local target, as `invoke setup` would leave it, seeded with boto3."""
+    state = tmp_path_factory.mktemp("query-state")
+    running, _ = process.start(state / "local", port=process.free_port())
+    try:
+        target = targets.local(running.endpoint_url, state_dir=state / "local")
+        seed.put_items(create_table(target))
+        env = {
+            **os.environ,
+            "HARNESS_STATE_DIR": str(state),
+            "INVOKE_EMULATOR_PORT": str(running.port),
+        }
+        yield env
+    finally:
+        process.stop(state / "local")
+
+
+def invoke(env, *args):
+    return subprocess.run(
+        [INVOKE, "query", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def assert_one_clear_line(result, expected):
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got: {result.stderr}"
+    assert expected in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_list_prints_every_pattern_one_per_line_name_first(user_env):
+    result = invoke(user_env, "--list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == access_patterns.names()
+    assert len(lines) >= 12
+
+
+def test_a_query_prints_a_readable_table(user_env):
+    result = invoke(user_env, "students-in-course", "--course", "101")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("pk "))
+    assert header.split()[:2] == ["pk", "sk"]
+    rows = [line.split()[1] for line in lines if line.startswith("course#101 ")]
+    assert rows == ["student#201", "student#202", "student#203"]
+    assert "(3 items)" in result.stdout
+
+
+def test_json_output_is_the_items(user_env):
+    result = invoke(user_env, "user-orders", "--user", "201", "--start", "2025-01-01", "--json")
+    assert result.returncode == 0, result.stderr
+    assert keys(json.loads(result.stdout)) == [
+        ("user#201", "2025-03-15#order#o1001"),
+        ("user#201", "2025-06-02#order#o1002"),
+        ("user#201", "2025-11-28#order#o1003"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["students-of-course"], "unknown access pattern 'students-of-course'; choose one of:"),
+        (["students-in-course"], "students-in-course needs --course"),
+        (
+            ["courses-in-range", "--start", "2025-9-1", "--end", "2025-12-31"],
+            "--start must be a date YYYY-MM-DD, got '2025-9-1'",
+        ),
+    ],
+    ids=["unknown-pattern", "missing-parameter", "malformed-date"],
+)
+def test_bad_input_gets_one_clear_line_and_a_non_zero_exit(user_env, args, message):
+    assert_one_clear_line(invoke(user_env, *args), message)
