@@ -172,8 +172,9 @@ def get(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
 
 def records_from(shard: StreamShard, start: int, limit: int) -> list[StreamRecord]:
     """Up to `limit` retained records of `shard` whose sequence number is at least `start`."""
-    items = shard.items
     with _append_lock:
+        _trim(shard, time.time())  # a quiet table still loses day-old records
+        items = shard.items
         first = bisect.bisect_left(items, start, key=lambda r: r.sequence)
         return items[first : first + limit]
 

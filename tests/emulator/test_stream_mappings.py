@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -381,3 +382,22 @@ def test_failure_records_can_go_to_an_sns_topic(emulator):
     assert envelope["TopicArn"] == topic
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert failure["DDBStreamBatchInfo"]["batchSize"] == 1
+
+
+def test_a_reset_forgets_mappings_and_checkpoints(emulator):
+    first = StreamScenario.create(emulator.endpoint_url)
+    first.put("k1")
+    first.wait_for_invocations(1)
+    first.aws["lambda"].update_function_configuration(
+        FunctionName="recorder", Environment={"Variables": {"CALLS_TABLE": "calls", "SLEEP": "1"}}
+    )
+    first.put("k2")  # may be in flight when the reset comes
+    request = urllib.request.Request(emulator.endpoint_url + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+    second = StreamScenario.create(emulator.endpoint_url)
+    second.put("k3")
+    assert second.wait_for_invocations(1) == [["k3"]]
+    settle(1.5)
+    assert second.delivered_keys() == [["k3"]]
+    assert second.mapping()["LastProcessingResult"] == "OK"
