@@ -127,9 +127,14 @@ def global_table(east, west):
 
 @pytest.fixture(scope="module")
 def slow_replication(tmp_path_factory):
-    """A private emulator whose replication takes 1 s, so writes in both regions truly race."""
+    """A private emulator whose replication takes 1 s, so writes in both regions truly race.
+
+    Its TTL sweep runs every 0.5 s; the tables here enable TTL only where a test needs it.
+    """
     state_dir = tmp_path_factory.mktemp("slow-replication")
-    running = start_emulator(state_dir, replication_delay_seconds=1.0)
+    running = start_emulator(
+        state_dir, replication_delay_seconds=1.0, ttl_sweep_interval_seconds=0.5
+    )
     yield targets.local(running.endpoint_url, state_dir=state_dir / "state")
     process.stop(state_dir)
 
@@ -188,6 +193,37 @@ def test_replica_region_has_its_own_pitr_and_tags(global_table):
     assert east_pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
     assert west.list_tags_of_resource(ResourceArn=replica_arn)["Tags"] == [
         {"Key": "team", "Value": "data"}
+    ]
+
+
+def test_group_wide_settings_reach_every_replica(global_table):
+    east, west = global_table
+
+    west.update_time_to_live(
+        TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+    )
+    east.update_table(
+        TableName=TABLE,
+        AttributeDefinitions=[{"AttributeName": "entityType", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "entityType-index",
+                    "KeySchema": [{"AttributeName": "entityType", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )
+
+    assert east.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expiresAt",
+    }
+    indexes = west.describe_table(TableName=TABLE)["Table"]["GlobalSecondaryIndexes"]
+    assert sorted(index["IndexName"] for index in indexes) == [
+        "entityType-index",
+        "studentID-index",
     ]
 
 
@@ -415,6 +451,50 @@ def test_concurrent_writes_to_one_key_converge_on_the_last_writer(slow_replicati
     east.delete_item(TableName=TABLE, Key=key("course#102"))
     time.sleep(1.5)  # longer than the replication delay: both changes have arrived
     assert get(east, "course#102") is None and get(west, "course#102") is None
+
+
+def test_ttl_expiry_replicates_without_the_service_identity(slow_replication):
+    east = slow_replication.client("dynamodb", PRIMARY)
+    west = slow_replication.client("dynamodb", REPLICA)
+    create_table(east, name="sessions")
+    add_replica(east, name="sessions")
+    east.update_time_to_live(
+        TableName="sessions",
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
+    )
+    expired = {**key("user#201", "session#s1"), "expiresAt": {"N": str(int(time.time()) - 60)}}
+    # Written in us-west-2, already expired: its sweep deletes it there within 0.5 s.
+    west.put_item(TableName="sessions", Item=expired)
+
+    def removes_in_both_regions():
+        found = {
+            region: [
+                r
+                for r in stream_records(slow_replication, region, "sessions")
+                if r["eventName"] == "REMOVE"
+            ]
+            for region in (PRIMARY, REPLICA)
+        }
+        return found if all(found.values()) else None
+
+    removes = wait_until(removes_in_both_regions, timeout=10, what="a REMOVE in both regions")
+    time.sleep(1.5)  # a replication delay more: no second delete may follow
+    removes = removes_in_both_regions()
+    for client in (east, west):
+        assert "Item" not in client.get_item(
+            TableName="sessions", Key=key("user#201", "session#s1")
+        )
+    assert all(len(records) == 1 for records in removes.values()), removes
+    with_identity = [
+        region
+        for region, records in removes.items()
+        if records[0].get("userIdentity", {}).get("Type") == "Service"
+    ]
+    # us-west-2 expired it first; us-east-1 either received that delete (a replicated
+    # delete carries no service identity) or its own sweep got there first.
+    assert REPLICA in with_identity, removes
+    if len(with_identity) == 1:
+        assert "userIdentity" not in removes[PRIMARY][0]
 
 
 def test_racing_writers_leave_both_regions_identical(slow_replication):

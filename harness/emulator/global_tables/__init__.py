@@ -46,6 +46,21 @@ HOOKS: tuple[tuple[type, str, tuple[str, ...]], ...] = (
     ),
     (Table, "delete_item", ("hash_key", "range_key")),
     (DynamoDBBackend, "delete_table", ("name",)),
+    (DynamoDBBackend, "update_time_to_live", ("table_name", "ttl_spec")),
+    (
+        DynamoDBBackend,
+        "update_table",
+        (
+            "name",
+            "attr_definitions",
+            "global_index",
+            "throughput",
+            "billing_mode",
+            "stream_spec",
+            "deletion_protection_enabled",
+            "warm_throughput",
+        ),
+    ),
     (
         DynamoDBBackend,
         "put_item",
@@ -153,7 +168,10 @@ def _patch(current) -> None:
         body = self.body
         if not body.get("ReplicaUpdates"):
             state.replicas.check_update(self.current_account, self.region, body)
-            return original_update_table(self)
+            with state.replicator.lock:
+                result = original_update_table(self)
+                state.replicas.propagate_table_update(self.current_account, self.region, body)
+            return result
         table = state.replicas.apply(self.current_account, self.region, body)
         return DynamoResult(table.describe())
 
@@ -178,6 +196,16 @@ def _patch(current) -> None:
         return table
 
     DynamoDBBackend.delete_table = delete_table
+
+    original_update_ttl = DynamoDBBackend.update_time_to_live
+
+    @functools.wraps(original_update_ttl)
+    def update_time_to_live(self, table_name: str, ttl_spec):
+        result = original_update_ttl(self, table_name, ttl_spec)
+        current().replicas.propagate_ttl(self.account_id, self.region_name, table_name)
+        return result
+
+    DynamoDBBackend.update_time_to_live = update_time_to_live
 
     def user_write(method):
         @functools.wraps(method)

@@ -171,6 +171,31 @@ class ReplicaManager:
         self.backends(account, target).tables.pop(table.name, None)
         self.replicator.forget_table(account, target, table.name)
 
+    def propagate_table_update(self, account: str, region: str, body: dict[str, Any]) -> None:
+        """Carry group-wide settings (indexes, billing, throughput) to the other replicas.
+
+        In AWS these are settings of the global table, not of one replica; tags,
+        PITR and deletion protection stay per region.
+        """
+        table = self.backends(account, region).get_table(body["TableName"])
+        for peer in self.groups.peers(account, table.name, region):
+            self.backends(account, peer).update_table(
+                name=table.name,
+                attr_definitions=body.get("AttributeDefinitions"),
+                global_index=body.get("GlobalSecondaryIndexUpdates"),
+                throughput=body.get("ProvisionedThroughput"),
+                billing_mode=body.get("BillingMode"),
+                stream_spec=None,
+                deletion_protection_enabled=None,
+                warm_throughput=None,
+            )
+
+    def propagate_ttl(self, account: str, region: str, table_name: str) -> None:
+        """TTL is a setting of the whole global table: copy it to every replica."""
+        table = self.backends(account, region).get_table(table_name)
+        for peer in self.groups.peers(account, table.name, region):
+            self.backends(account, peer).get_table(table.name).ttl = dict(table.ttl)
+
     def table_deleted(self, account: str, region: str, table: str) -> None:
         """DeleteTable in one region removes that region's replica from the group."""
         with self.replicator.lock:
