@@ -199,6 +199,17 @@ def confirm_destroy(
     return answer.strip() == table_name
 
 
+def disable_deletion_protection(target: Target, echo: Callable[[str], None] = print) -> None:
+    """Apply once with deletion protection off, so that a destroy can delete the table."""
+    from harness.terraform import Stack
+
+    stack = Stack(target, extra_vars={"deletion_protection_enabled": False})
+    echo("==> terraform apply -var deletion_protection_enabled=false")
+    stack.build_lambda()
+    stack.init()
+    stack.apply()
+
+
 def sandbox_skip_reason(environ: Mapping[str, str] | None = None) -> str | None:
     """Why aws-marked tests cannot run here, or None when a sandbox is configured."""
     environ = os.environ if environ is None else environ

@@ -224,3 +224,17 @@ def test_protection_is_read_from_the_table_when_not_given(emulator, tmp_path):
 
 def test_without_a_sandbox_the_skip_reason_names_what_to_set():
     assert "ALLOWED_ACCOUNT_IDS" in aws_target.sandbox_skip_reason({})
+
+
+@pytest.mark.aws
+def test_the_sandbox_credentials_belong_to_an_allowed_account():
+    """Runs only with --target aws (or TEST_TARGET=aws) and a configured sandbox."""
+    import os
+
+    if os.environ.get("TEST_TARGET", "local") != "aws":
+        pytest.skip("aws sandbox: needs --target aws (or TEST_TARGET=aws)")
+    reason = aws_target.sandbox_skip_reason()
+    if reason:
+        pytest.skip(f"aws sandbox: {reason}")
+    chosen = aws_target.target(Settings(target="aws"))
+    assert aws_target.caller_account(chosen) in aws_target.allowed_account_ids()
