@@ -7,11 +7,12 @@ line saying what to do and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 
 from invoke import Collection, Exit, task
 
-from harness import HarnessError, lifecycle
+from harness import HarnessError, access_patterns, lifecycle
 from harness.targets import check_name
 from harness.emulator import process
 
@@ -45,7 +46,7 @@ def settings(c, target: str | None = None, port: int | None = None) -> lifecycle
 def setup(c, target=None, port=None):
     """Deploy the whole stack (emulator if local), seed it and run the example queries."""
     chosen = settings(c, target, port)
-    from harness import access_patterns, tables
+    from harness import tables
 
     stack = lifecycle.setup(chosen)
     lifecycle.step(print, "Example queries")
@@ -140,12 +141,55 @@ def emulator_status(c):
     print(f"log: {running.log_file}")
 
 
+def with_pattern_flags(function):
+    """Give a task one optional flag per parameter in the catalog (--course, --start, ...).
+
+    Invoke reads a task's flags from its signature; deriving them keeps the catalog the
+    one place where parameters are declared.
+    """
+    signature = inspect.signature(function)
+    fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    flags = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+        for name in access_patterns.cli_param_names()
+    ]
+    function.__signature__ = signature.replace(parameters=fixed + flags)
+    return function
+
+
+@task(
+    positional=["name"],
+    help={
+        "name": "the access pattern to run, or --list to list them all (one per line)",
+        "json": "print the items as JSON instead of a table",
+        "target": TARGET_HELP,
+        "port": "emulator port for the local target",
+        **access_patterns.cli_param_help(),
+    },
+)
+@friendly
+@with_pattern_flags
+def query(c, name, json_=False, target=None, port=None, **params):
+    """Run one access pattern: invoke query NAME --param value ... (--list shows them all)."""
+    from harness import tables
+
+    # Invoke positionals are required, so `invoke query --list` arrives as the name.
+    if name == "--list":
+        print("\n".join(access_patterns.catalog_lines()))
+        return
+    pattern = access_patterns.get(name)
+    values = access_patterns.parse_cli_params(pattern, params)
+    running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
+    items = access_patterns.run(running, pattern.name, values)
+    print(tables.render_json(items) if json_ else tables.render(items))
+
+
 emulator = Collection("emulator")
 emulator.add_task(emulator_start, "start")
 emulator.add_task(emulator_stop, "stop")
 emulator.add_task(emulator_status, "status")
 
-ns = Collection(setup, teardown, env, logs, emulator)
+ns = Collection(setup, teardown, env, logs, query, emulator)
 ns.configure(
     {
         "target": "local",
