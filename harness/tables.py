@@ -26,8 +26,9 @@ LEADING_ATTRIBUTES = (
     "grade",
     "expiresAt",
 )
-# Copies of a parent's key kept for the stream Lambda; noise to a reader.
-HIDDEN_ATTRIBUTES = ("assignmentPK", "assignmentSK")
+# Copies of a parent's key kept for the stream Lambda, and the Lambda's
+# idempotency bookkeeping: noise to a reader (`--json` still shows them).
+HIDDEN_ATTRIBUTES = ("assignmentPK", "assignmentSK", "streamWatermarks")
 MAX_CELL_WIDTH = 32
 
 
