@@ -10,6 +10,9 @@ Policy where AWS leaves room: one batch in flight per mapping (ParallelizationFa
 is always compliant); on a function error with bisection on, the batch is split at once and
 the halves run in order, down to single records, and the retry quota applies to each piece as
 its own batch; a piece's approximateInvokeCount counts only its own invocations.
+
+Not emulated: tumbling windows (TumblingWindowInSeconds is validated and stored, records are
+delivered without window state) and ParallelizationFactor above 1 (runs as 1).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ RANGES = {
     "MaximumBatchingWindowInSeconds": (0, 300),
     "ParallelizationFactor": (1, 10),
     "MaximumRetryAttempts": (-1, 10_000),
+    # AWS requires -1 or 60..604800; the emulator also takes 0..59 so tests need not wait.
     "MaximumRecordAgeInSeconds": (-1, 604_800),
     "TumblingWindowInSeconds": (0, 900),
 }
