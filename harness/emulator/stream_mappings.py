@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 SCAN_LIMIT = 10_000
+MAX_BACKOFF = 5.0  # seconds between retries of a failing batch, at most
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST")
 RESPONSE_TYPES = ("ReportBatchItemFailures",)
 RANGES = {
@@ -433,7 +434,8 @@ class MappingRunner:
                 )
                 send_to_destination(esm, document)
                 return True
-            self.poller.sleep(self.poller.poll_interval())
+            # Back off like Lambda does, so a record that always fails does not spin the CPU.
+            self.poller.sleep(min(self.poller.poll_interval() * 2 ** (attempts - 1), MAX_BACKOFF))
 
     def _function(self, esm: EventSourceMapping) -> Any | None:
         try:
