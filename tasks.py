@@ -59,14 +59,77 @@ def setup(c, target=None, port=None):
     print(lifecycle.NEXT_STEPS)
 
 
-@task(help={"target": TARGET_HELP, "yes": "skip the confirmation (for automation)", "port": "emulator port"})
+@task(
+    help={
+        "target": TARGET_HELP,
+        "yes": "skip the confirmation (for automation)",
+        "port": "emulator port",
+        "disable_deletion_protection": "aws: first apply with deletion protection off so the table can go",
+    }
+)
 @friendly
-def teardown(c, target=None, yes=False, port=None):
+def teardown(c, target=None, yes=False, port=None, disable_deletion_protection=False):
     """Destroy every resource of the stack; stop the local emulator."""
     chosen = settings(c, target, port)
     from harness import aws_target
 
+    if disable_deletion_protection and chosen.target == "aws":
+        aws = lifecycle.running_target(chosen, echo=print)
+        if not (yes or aws_target.confirm_destroy(aws, protection=False)):
+            raise Exit("error: teardown cancelled; nothing was changed", code=1)
+        aws_target.disable_deletion_protection(aws)
+        yes = True
     lifecycle.teardown(chosen, yes=yes, confirm=aws_target.confirm_destroy)
+
+
+@task(
+    help={
+        "target": TARGET_HELP,
+        "port": "emulator port for the local target",
+        "out_dir": "folder for tfplan, plan.json and plan.md (default .state/<target>/review)",
+    }
+)
+@friendly
+def plan(c, target=None, port=None, out_dir=None):
+    """Plan the stack; write the plan file, its JSON and a markdown summary for a pull request."""
+    from pathlib import Path
+
+    from harness import plan_review
+    from harness.terraform import Stack
+
+    chosen = settings(c, target, port)
+    stack = Stack(lifecycle.running_target(chosen, echo=print))
+    stack.build_lambda()
+    stack.init()
+    lifecycle.step(print, "terraform plan")
+    plan_file, json_file, md_file = plan_review.write_review(
+        stack, Path(out_dir).resolve() if out_dir else None
+    )
+    print(plan_review.counts_of(json_file))
+    print(f"plan file: {plan_file}\nplan JSON: {json_file}\nmarkdown:  {md_file}")
+
+
+@task(
+    help={
+        "only": "run only this step (repeatable): terraform-fmt, terraform-validate, checkov, "
+        "ruff-check, ruff-format, actionlint",
+        "install_tools": "first install checkov (own virtualenv) and actionlint if missing",
+    },
+    iterable=["only"],
+)
+@friendly
+def lint(c, only=None, install_tools=False):
+    """Static checks: terraform fmt and validate, checkov, ruff, actionlint."""
+    from harness import lint as linting
+
+    if install_tools:
+        linting.install_tools()
+    try:
+        failed = linting.run(only or None)
+    except ValueError as error:
+        raise Exit(f"error: {error}", code=2) from None
+    if failed:
+        raise Exit("lint failed: see the steps marked FAIL above", code=1)
 
 
 @task(help={"target": TARGET_HELP, "port": "emulator port for the local target"})
@@ -189,7 +252,7 @@ emulator.add_task(emulator_start, "start")
 emulator.add_task(emulator_stop, "stop")
 emulator.add_task(emulator_status, "status")
 
-ns = Collection(setup, teardown, env, logs, query, emulator)
+ns = Collection(setup, teardown, plan, lint, env, logs, query, emulator)
 ns.configure(
     {
         "target": "local",

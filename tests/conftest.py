@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.request
 
 import pytest
@@ -38,3 +39,32 @@ def emulator(shared_emulator):
 def local_target(emulator, tmp_path):
     """A local target pointing at a freshly reset emulator."""
     return targets.local(emulator.endpoint_url, state_dir=tmp_path / "state")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--target",
+        choices=("local", "aws"),
+        default=os.environ.get("TEST_TARGET", "local"),
+        help="where integration tests run: local (emulator, default) or aws (sandbox); or TEST_TARGET",
+    )
+
+
+def pytest_configure(config):
+    os.environ["TEST_TARGET"] = config.getoption("--target")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip aws-marked tests, with the reason, unless a sandbox is configured and chosen."""
+    from harness import aws_target
+
+    if config.getoption("--target") == "aws":
+        reason = aws_target.sandbox_skip_reason()
+    else:
+        reason = "needs --target aws (or TEST_TARGET=aws) and a sandbox account"
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=f"aws sandbox: {reason}")
+    for item in items:
+        if "aws" in item.keywords:
+            item.add_marker(skip)
