@@ -99,8 +99,6 @@ def plan(c, target=None, port=None, out_dir=None):
 
     chosen = settings(c, target, port)
     stack = Stack(lifecycle.running_target(chosen, echo=print))
-    stack.build_lambda()
-    stack.init()
     lifecycle.step(print, "terraform plan")
     plan_file, json_file, md_file = plan_review.write_review(
         stack, Path(out_dir).resolve() if out_dir else None
