@@ -11,18 +11,11 @@ from harness import targets
 from harness.emulator import process
 
 
-def start_emulator(state_dir, **env):
-    """Start an emulator process of its own on a free port; the caller stops it."""
-    env = {f"EMULATOR_{name.upper()}": str(value) for name, value in env.items()}
-    running, _ = process.start(state_dir, port=process.free_port(), env=env)
-    return running
-
-
 @pytest.fixture(scope="session")
 def shared_emulator(tmp_path_factory):
     """One emulator for the whole session; tests that need a clean one use `emulator`."""
     state_dir = tmp_path_factory.mktemp("emulator")
-    running = start_emulator(state_dir)
+    running = process.start_private(state_dir)
     yield running
     process.stop(state_dir)
 

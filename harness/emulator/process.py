@@ -122,6 +122,14 @@ def start(state_dir: Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
     raise HarnessError(f"the emulator did not answer within {START_TIMEOUT_SECONDS} s; see {log_path}")
 
 
+def start_private(state_dir: Path, **settings: float) -> RunningEmulator:
+    """Start an emulator of its own on a free port, with settings such as
+    `ttl_sweep_interval_seconds=3600`; the caller stops it with `stop(state_dir)`."""
+    env = {f"EMULATOR_{name.upper()}": str(value) for name, value in settings.items()}
+    running, _ = start(state_dir, port=free_port(), env=env)
+    return running
+
+
 def stop(state_dir: Path, timeout: float = 10.0) -> bool:
     """Stop the recorded emulator; True if one was running."""
     running = find(state_dir)

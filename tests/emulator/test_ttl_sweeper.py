@@ -6,7 +6,6 @@ import inspect
 import time
 
 import pytest
-from conftest import start_emulator
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
@@ -21,7 +20,7 @@ SWEEP_SECONDS = 0.3
 @pytest.fixture
 def fast_sweeping_emulator(tmp_path):
     """A private emulator that sweeps TTL every 0.3 s instead of every 5 s."""
-    running = start_emulator(tmp_path, ttl_sweep_interval_seconds=SWEEP_SECONDS)
+    running = process.start_private(tmp_path, ttl_sweep_interval_seconds=SWEEP_SECONDS)
     yield running
     process.stop(tmp_path)
 

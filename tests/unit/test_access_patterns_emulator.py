@@ -11,7 +11,6 @@ import urllib.request
 
 import pytest
 from access_pattern_cases import CASES, SESSION_S1_EXPIRES, case_id, create_table, keys
-from conftest import start_emulator
 
 from harness import access_patterns, seed, targets
 from harness.emulator import process
@@ -133,7 +132,7 @@ def test_a_table_name_other_than_the_default_is_honoured(local_target):
 def slow_ttl_target(tmp_path):
     """A private emulator whose TTL sweeper waits an hour: expired items stay readable,
     as they do on AWS until its lazy TTL deletion gets to them."""
-    running = start_emulator(tmp_path, ttl_sweep_interval_seconds=3600)
+    running = process.start_private(tmp_path, ttl_sweep_interval_seconds=3600)
     yield targets.local(running.endpoint_url, state_dir=tmp_path / "state")
     process.stop(tmp_path)
 
