@@ -23,7 +23,7 @@ from harness.terraform import Stack
 
 PRIMARY, REPLICA = "us-east-1", "us-west-2"
 TABLE = "university"
-FIXTURE = Path(__file__).parent / "terraform" / "global_table"
+FIXTURE = Path(__file__).parent / "terraform"
 
 
 # --- helpers ---------------------------------------------------------------
@@ -563,47 +563,76 @@ def test_one_stream_record_per_region_per_user_write(global_table, local_target)
 # --- Terraform -------------------------------------------------------------------
 
 
-def test_terraform_replica_block_applies_converges_and_destroys(tmp_path):
+@pytest.fixture
+def private_target(tmp_path):
+    """A local target on an emulator of its own (Terraform runs are not reset between steps)."""
     running = start_emulator(tmp_path / "emulator")
-    try:
-        target = targets.local(running.endpoint_url, state_dir=tmp_path / "state")
-        stack = Stack(target, tf_dir=FIXTURE)
-        timings = {}
+    yield targets.local(running.endpoint_url, state_dir=tmp_path / "state")
+    process.stop(tmp_path / "emulator")
 
-        def timed(name, action):
-            started = time.monotonic()
-            result = action()
-            timings[name] = round(time.monotonic() - started, 1)
-            return result
 
-        stack.init()
+class Timer:
+    """Seconds per Terraform step, printed for the record (pytest -s); never asserted."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, name: str, action: Callable[[], object]):
+        started = time.monotonic()
         try:
-            timed("apply", stack.apply)
-            plan = timed("plan", stack.plan)
-            assert _changes(plan) == {}, "the plan after apply must be empty"
-            west = target.client("dynamodb", REPLICA)
-            replica = west.describe_table(TableName="gt-fixture")["Table"]
-            pitr = west.describe_continuous_backups(TableName="gt-fixture")
-            assert (
-                pitr["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
-                    "PointInTimeRecoveryStatus"
-                ]
-                == "ENABLED"
-            )
-
-            stack.extra_vars = {"owner_tag": "second"}
-            timed("apply_tag_change", stack.apply)
-            assert _changes(stack.plan()) == {}, "a tag change must converge"
-            tags = west.list_tags_of_resource(ResourceArn=replica["TableArn"])["Tags"]
-            assert {"Key": "owner", "Value": "second"} in tags, "propagate_tags reaches the replica"
-            assert sorted(tag["Key"] for tag in tags) == ["environment", "owner"]
+            return action()
         finally:
-            timed("destroy", stack.destroy)
-        for region in (PRIMARY, REPLICA):
-            assert target.client("dynamodb", region).list_tables()["TableNames"] == [], region
-        print(f"\nglobal-table fixture timings (s): {timings}")
+            self.seconds[name] = round(time.monotonic() - started, 1)
+
+
+def test_terraform_replica_block_applies_converges_and_destroys(private_target):
+    west = private_target.client("dynamodb", REPLICA)
+    stack = Stack(private_target, tf_dir=FIXTURE / "global_table")
+    timer = Timer()
+    stack.init()
+    try:
+        timer("apply", stack.apply)
+        assert _changes(timer("plan", stack.plan)) == {}, "the plan after apply must be empty"
+        replica = west.describe_table(TableName="gt-fixture")["Table"]
+        pitr = west.describe_continuous_backups(TableName="gt-fixture")
+        assert (
+            pitr["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"][
+                "PointInTimeRecoveryStatus"
+            ]
+            == "ENABLED"
+        )
+
+        stack.extra_vars = {"owner_tag": "second"}
+        timer("apply_tag_change", stack.apply)
+        assert _changes(stack.plan()) == {}, "a tag change must converge"
+        tags = west.list_tags_of_resource(ResourceArn=replica["TableArn"])["Tags"]
+        assert sorted((tag["Key"], tag["Value"]) for tag in tags) == [
+            ("environment", "local"),
+            ("owner", "second"),
+        ], "propagate_tags carries the new value to the replica, once"
     finally:
-        process.stop(tmp_path / "emulator")
+        timer("destroy", stack.destroy)
+    for region in (PRIMARY, REPLICA):
+        assert private_target.client("dynamodb", region).list_tables()["TableNames"] == [], region
+    print(f"\nreplica {{}} fixture, seconds: {timer.seconds}")
+
+
+def test_terraform_table_replica_resource_applies_and_destroys(private_target):
+    stack = Stack(private_target, tf_dir=FIXTURE / "table_replica")
+    timer = Timer()
+    stack.init()
+    try:
+        timer("apply", stack.apply)
+        assert _changes(timer("plan", stack.plan)) == {}, "the plan after apply must be empty"
+        primary = private_target.client("dynamodb").describe_table(TableName="gt-replica-fixture")[
+            "Table"
+        ]
+        assert primary["Replicas"] == [{"RegionName": REPLICA, "ReplicaStatus": "ACTIVE"}]
+    finally:
+        timer("destroy", stack.destroy)
+    for region in (PRIMARY, REPLICA):
+        assert private_target.client("dynamodb", region).list_tables()["TableNames"] == [], region
+    print(f"\naws_dynamodb_table_replica fixture, seconds: {timer.seconds}")
 
 
 def _changes(plan) -> dict:
