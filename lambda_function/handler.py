@@ -13,6 +13,11 @@ number it has applied, and moves it in the same conditional UpdateItem that
 applies the batch's coalesced delta. Replays are skipped, crashes between
 writes are harmless, and the bookkeeping costs no write of its own.
 
+Malformed records (no key, no numeric SequenceNumber) and images that break the
+contract (grade "abc", unknown entityType) are logged with their eventID and
+skipped, never retried: a retry cannot repair them and would hold the shard.
+Only records whose aggregate write failed are reported in batchItemFailures.
+
 The mapping's filter sends only student, submission, order and teaching
 records, so the handler never sees its own writes (they land on course,
 assignment, userProfile and instructor items).
