@@ -118,7 +118,10 @@ class Replicator:
                 touched = self._scope.touched
             finally:
                 self._scope.touched = None
-            self._publish(touched)
+            try:
+                self._publish(touched)
+            except Exception:  # the write itself succeeded; never fail the user's request
+                LOG.exception("publishing a write for replication failed")
 
     def touched(self, table: Any, key: dict[str, Any]) -> None:
         """Note that `table`'s item `key` changed inside the current user write."""
