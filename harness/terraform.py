@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,8 +83,10 @@ class Stack:
         env.pop("TF_LOG", None)
         cli_config = env.get("TF_CLI_CONFIG_FILE")
         if cli_config and not Path(cli_config).exists():
-            # A dangling setting only makes Terraform warn on every command.
-            env.pop("TF_CLI_CONFIG_FILE")
+            # A dangling setting only makes Terraform warn on every command; an
+            # empty config is what Terraform would use with no file at all.
+            # (Set, not removed: tftest starts from os.environ again.)
+            env["TF_CLI_CONFIG_FILE"] = os.devnull
         return env
 
     def tf_vars(self) -> dict[str, object]:

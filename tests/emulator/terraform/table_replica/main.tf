@@ -3,6 +3,8 @@
 
 terraform {
   required_version = ">= 1.6"
+  # The harness passes -backend-config=path=... so each run keeps its own state.
+  backend "local" {}
   required_providers {
     aws = {
       source  = "hashicorp/aws"
