@@ -13,8 +13,8 @@ import sys
 from invoke import Collection, Exit, task
 
 from harness import HarnessError, access_patterns, lifecycle
-from harness.targets import check_name
 from harness.emulator import process
+from harness.targets import check_name
 
 TARGET_HELP = "where to run: local (the emulator, default) or aws (a sandbox account)"
 
@@ -64,7 +64,8 @@ def setup(c, target=None, port=None):
         "target": TARGET_HELP,
         "yes": "skip the confirmation (for automation)",
         "port": "emulator port",
-        "disable_deletion_protection": "aws: first apply with deletion protection off so the table can go",
+        "disable_deletion_protection": "aws: first apply with deletion protection off "
+        "so the table can go",
     }
 )
 @friendly
@@ -143,7 +144,8 @@ def env(c, target=None, port=None):
 @task(
     help={
         "target": TARGET_HELP,
-        "function": "function name (default: the stack's stream processor, from Terraform's outputs)",
+        "function": "function name (default: the stack's stream processor, "
+        "from Terraform's outputs)",
         "follow": "keep printing new lines until Ctrl-C",
         "since": "start this many seconds back (default 600)",
         "port": "emulator port for the local target",
@@ -160,7 +162,9 @@ def logs(c, target=None, function=None, follow=False, since=600, port=None):
     if function is None:
         function = Stack(running).outputs().get("function_name")
         if not function:
-            raise HarnessError("the stack is not deployed; run `invoke setup` first or pass --function")
+            raise HarnessError(
+                "the stack is not deployed; run `invoke setup` first or pass --function"
+            )
     try:
         tail(running, function, follow=follow, since_seconds=float(since))
     except KeyboardInterrupt:
@@ -195,7 +199,10 @@ def emulator_status(c):
     """Say whether the local AWS emulator runs, where, and with which extensions."""
     running = process.find(settings(c, "local").state_dir)
     if running is None:
-        raise Exit("emulator: not running (start it with `invoke emulator.start` or `invoke setup`)", code=3)
+        raise Exit(
+            "emulator: not running (start it with `invoke emulator.start` or `invoke setup`)",
+            code=3,
+        )
     status = process.status_of(running.endpoint_url)
     print(f"emulator: running at {running.endpoint_url} (pid {running.pid})")
     print(f"extensions: {', '.join(status['extensions'])}; up {status['uptime_seconds']} s")

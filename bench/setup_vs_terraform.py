@@ -37,7 +37,11 @@ def timed(command: list[str], **kwargs) -> float:
 
 
 def harness_setup(workdir: Path) -> float:
-    env = {**os.environ, "HARNESS_STATE_DIR": str(workdir), "INVOKE_EMULATOR_PORT": str(process.free_port())}
+    env = {
+        **os.environ,
+        "HARNESS_STATE_DIR": str(workdir),
+        "INVOKE_EMULATOR_PORT": str(process.free_port()),
+    }
     try:
         return timed([INVOKE, "setup"], cwd=REPO, env=env)
     finally:
@@ -51,7 +55,11 @@ def plain_terraform(workdir: Path) -> float:
     env.pop("TF_CLI_CONFIG_FILE", None)
     env["TF_DATA_DIR"] = str(workdir / "tfdata")
     zip_path = lambda_package.build(LAMBDA_SOURCE_DIR, workdir / "lambda.zip")
-    tf_vars = [f"-var=lambda_zip_path={zip_path}", "-var=deletion_protection_enabled=false", "-var=environment=local"]
+    tf_vars = [
+        f"-var=lambda_zip_path={zip_path}",
+        "-var=deletion_protection_enabled=false",
+        "-var=environment=local",
+    ]
     mirror = provider_mirror.find_mirror()
     init = ["terraform", "init", "-input=false", f"-backend-config=path={workdir / 'tfstate'}"]
     if mirror:
@@ -59,16 +67,26 @@ def plain_terraform(workdir: Path) -> float:
     terraform_dir = REPO / "terraform"
     try:
         seconds = timed(init, cwd=terraform_dir, env=env)
-        seconds += timed(["terraform", "apply", "-input=false", "-auto-approve", *tf_vars], cwd=terraform_dir, env=env)
-        subprocess.run(["terraform", "destroy", "-auto-approve", *tf_vars], cwd=terraform_dir, env=env,
-                       capture_output=True)
+        seconds += timed(
+            ["terraform", "apply", "-input=false", "-auto-approve", *tf_vars],
+            cwd=terraform_dir,
+            env=env,
+        )
+        subprocess.run(
+            ["terraform", "destroy", "-auto-approve", *tf_vars],
+            cwd=terraform_dir,
+            env=env,
+            capture_output=True,
+        )
         return seconds
     finally:
         process.stop(workdir / "emulator")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=2)
     rounds = parser.parse_args().rounds
     setups, plains = [], []
@@ -76,10 +94,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
             setups.append(harness_setup(Path(a)))
             plains.append(plain_terraform(Path(b)))
-        print(f"round {round_number}: invoke setup {setups[-1]:.1f} s, plain terraform {plains[-1]:.1f} s")
+        print(
+            f"round {round_number}: invoke setup {setups[-1]:.1f} s, "
+            f"plain terraform {plains[-1]:.1f} s"
+        )
     setup, plain = statistics.median(setups), statistics.median(plains)
-    print(f"median over {rounds} rounds: invoke setup {setup:.1f} s, plain terraform init+apply {plain:.1f} s, "
-          f"ratio {setup / plain:.2f} (harness overhead {100 * (setup - plain) / plain:+.0f} %)")
+    print(
+        f"median over {rounds} rounds: invoke setup {setup:.1f} s, "
+        f"plain terraform init+apply {plain:.1f} s, "
+        f"ratio {setup / plain:.2f} (harness overhead {100 * (setup - plain) / plain:+.0f} %)"
+    )
 
 
 if __name__ == "__main__":

@@ -48,7 +48,10 @@ def running_target(settings: Settings, echo: Echo, start: bool = True) -> Target
     running = process.find(settings.state_dir)
     if running is None:
         if not start:
-            raise HarnessError("the local emulator is not running; start it with `invoke setup` or `invoke emulator.start`")
+            raise HarnessError(
+                "the local emulator is not running; "
+                "start it with `invoke setup` or `invoke emulator.start`"
+            )
         step(echo, f"Starting the local AWS emulator on 127.0.0.1:{settings.port}")
         running, _ = process.start(settings.state_dir, port=settings.port)
         echo(f"    emulator pid {running.pid}, log {running.log_file}")
@@ -61,8 +64,10 @@ def running_target(settings: Settings, echo: Echo, start: bool = True) -> Target
 
 
 def plan_has_changes(plan) -> bool:
-    return any(change["change"]["actions"] != ["no-op"] and change["change"]["actions"] != ["read"]
-               for change in plan.get("resource_changes", []))
+    return any(
+        change["change"]["actions"] != ["no-op"] and change["change"]["actions"] != ["read"]
+        for change in plan.get("resource_changes", [])
+    )
 
 
 def setup(settings: Settings, echo: Echo = print) -> Stack:
@@ -87,8 +92,12 @@ def setup(settings: Settings, echo: Echo = print) -> Stack:
     return stack
 
 
-def teardown(settings: Settings, yes: bool, echo: Echo = print,
-             confirm: Callable[[Target], bool] | None = None) -> None:
+def teardown(
+    settings: Settings,
+    yes: bool,
+    echo: Echo = print,
+    confirm: Callable[[Target], bool] | None = None,
+) -> None:
     """Destroy the stack and, for the local target, stop the emulator."""
     require_terraform()
     target = running_target(settings, echo)
@@ -102,7 +111,9 @@ def teardown(settings: Settings, yes: bool, echo: Echo = print,
     stack.destroy()
     remaining = stack.resources_in_state()
     if remaining:
-        raise HarnessError(f"destroy left {len(remaining)} resources in state: {', '.join(remaining)}")
+        raise HarnessError(
+            f"destroy left {len(remaining)} resources in state: {', '.join(remaining)}"
+        )
     if target.is_local:
         step(echo, "Stopping the local emulator")
         process.stop(settings.state_dir)

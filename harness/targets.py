@@ -28,7 +28,12 @@ EMULATOR_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
 }
 # Variables that would send a local run to a real account or profile.
-CLOUD_ONLY_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
+CLOUD_ONLY_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_DEFAULT_PROFILE",
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,9 @@ class Target:
         env = {"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region}
         if self.is_local:
             if not self.endpoint_url:
-                raise HarnessError("the local target needs a running emulator; run `invoke emulator.start`")
+                raise HarnessError(
+                    "the local target needs a running emulator; run `invoke emulator.start`"
+                )
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
             env.update(EMULATOR_CREDENTIALS)
         return env
@@ -104,11 +111,14 @@ def check_name(name: str) -> str:
     """Validate a target name given on the command line."""
     if name not in TARGET_NAMES:
         raise HarnessError(
-            f"unknown target {name!r}; use one of: {', '.join(TARGET_NAMES)} (for example --target local)"
+            f"unknown target {name!r}; use one of: {', '.join(TARGET_NAMES)} "
+            "(for example --target local)"
         )
     return name
 
 
 def local(endpoint_url: str, state_dir: Path | None = None, **kwargs) -> Target:
     """The local emulator target at `endpoint_url`."""
-    return Target(LOCAL, endpoint_url=endpoint_url, state_dir=state_dir or STATE_ROOT / LOCAL, **kwargs)
+    return Target(
+        LOCAL, endpoint_url=endpoint_url, state_dir=state_dir or STATE_ROOT / LOCAL, **kwargs
+    )

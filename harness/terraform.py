@@ -150,7 +150,9 @@ class Stack:
 
     def apply_plan(self, plan_file: Path) -> str:
         """Apply a plan saved by `plan`, so what was shown is exactly what runs."""
-        return self._run(lambda tf: tf.execute_command("apply", "-input=false", "-no-color", str(plan_file)).out)
+        return self._run(
+            lambda tf: tf.execute_command("apply", "-input=false", "-no-color", str(plan_file)).out
+        )
 
     def destroy(self) -> str:
         return self._run(lambda tf: tf.destroy(tf_vars=self.tf_vars()))
@@ -183,4 +185,3 @@ def environment_exports(target: Target) -> str:
     if target.is_local:
         lines += [f"unset {name}" for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN")]
     return "\n".join(lines)
-

@@ -23,7 +23,9 @@ def shared_emulator(tmp_path_factory):
 @pytest.fixture
 def emulator(shared_emulator):
     """The session's emulator with moto's state reset before the test."""
-    request = urllib.request.Request(shared_emulator.endpoint_url + "/moto-api/reset", method="POST")
+    request = urllib.request.Request(
+        shared_emulator.endpoint_url + "/moto-api/reset", method="POST"
+    )
     urllib.request.urlopen(request, timeout=10).close()
     return shared_emulator
 
@@ -39,7 +41,8 @@ def pytest_addoption(parser):
         "--target",
         choices=("local", "aws"),
         default=os.environ.get("TEST_TARGET", "local"),
-        help="where integration tests run: local (emulator, default) or aws (sandbox); or TEST_TARGET",
+        help="where integration tests run: local (emulator, default) or aws (sandbox); "
+        "or set TEST_TARGET",
     )
 
 

@@ -11,13 +11,19 @@ from harness.emulator.server import EmulatorServer
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.emulator", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=4577, help="port to listen on (0 picks a free one)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=4577, help="port to listen on (0 picks a free one)"
+    )
     args = parser.parse_args(argv)
     try:
         server = EmulatorServer(args.host, args.port)
     except OSError as error:
-        print(f"emulator: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        print(
+            f"emulator: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr
+        )
         return 2
 
     def stop(signum, frame):
@@ -26,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"emulator listening on {server.endpoint_url} with {', '.join(server.emulator.installed)}", flush=True)
+    print(
+        f"emulator listening on {server.endpoint_url} with {', '.join(server.emulator.installed)}",
+        flush=True,
+    )
     server.serve_forever()
     return 0
 

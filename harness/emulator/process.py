@@ -85,8 +85,12 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         return probe.getsockname()[1]
 
 
-def start(state_dir: Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
-          env: dict[str, str] | None = None) -> tuple[RunningEmulator, bool]:
+def start(
+    state_dir: Path,
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    env: dict[str, str] | None = None,
+) -> tuple[RunningEmulator, bool]:
     """Start the emulator unless it already runs; returns it and whether it is new."""
     running = find(state_dir)
     if running is not None:
@@ -112,14 +116,18 @@ def start(state_dir: Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise HarnessError(f"the emulator exited at start (code {process.returncode}); see {log_path}")
+            raise HarnessError(
+                f"the emulator exited at start (code {process.returncode}); see {log_path}"
+            )
         status = status_of(running.endpoint_url, timeout=0.5)
         if status and status.get("pid") == process.pid:
             _info_file(state_dir).write_text(json.dumps(asdict(running)))
             return running, True
         time.sleep(0.1)
     process.kill()
-    raise HarnessError(f"the emulator did not answer within {START_TIMEOUT_SECONDS} s; see {log_path}")
+    raise HarnessError(
+        f"the emulator did not answer within {START_TIMEOUT_SECONDS} s; see {log_path}"
+    )
 
 
 def start_private(state_dir: Path, **settings: float) -> RunningEmulator:

@@ -122,7 +122,9 @@ class _StatusMiddleware:
                     "uptime_seconds": round(time.time() - self.started, 1),
                 }
             ).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         return self.app(environ, start_response)
 
@@ -133,8 +135,12 @@ class EmulatorServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: Settings | None = None):
         app = DomainDispatcherApplication(create_backend_app)
         # Port 0 asks the OS for a free port; the emulator learns it before installing.
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-        self.emulator = Emulator(host, self._server.server_address[1], settings or Settings.from_env())
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.emulator = Emulator(
+            host, self._server.server_address[1], settings or Settings.from_env()
+        )
         install_extensions(self.emulator)
         self._server.app = _StatusMiddleware(app, self.emulator)
         self._thread: threading.Thread | None = None
@@ -145,7 +151,9 @@ class EmulatorServer:
 
     def start(self) -> None:
         """Serve in a background thread and start the extensions' workers."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="emulator-http", daemon=True
+        )
         self._thread.start()
         for start, _ in self.emulator._workers:
             start()

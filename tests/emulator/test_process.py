@@ -13,7 +13,9 @@ def test_start_find_stop(tmp_path):
     try:
         assert new
         again, new_again = process.start(tmp_path, port=running.port)
-        assert (again.pid, new_again) == (running.pid, False), "a second start reuses the running emulator"
+        assert (again.pid, new_again) == (running.pid, False), (
+            "a second start reuses the running emulator"
+        )
         status = process.status_of(running.endpoint_url)
         assert status["pid"] == running.pid
         assert set(status["extensions"]) >= {"global_tables", "lambda_runtime", "stream_mappings"}

@@ -30,8 +30,10 @@ class AppliedStack:
 
 
 def _plain(outputs) -> dict:
-    return {name: (value["value"] if isinstance(value, dict) and "value" in value else value)
-            for name, value in outputs.items()}
+    return {
+        name: (value["value"] if isinstance(value, dict) and "value" in value else value)
+        for name, value in outputs.items()
+    }
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,9 @@ GSI_KEYS = {
 
 
 def describe(stack, region=None):
-    return stack.client("dynamodb", region).describe_table(TableName=stack.outputs["table_name"])["Table"]
+    return stack.client("dynamodb", region).describe_table(TableName=stack.outputs["table_name"])[
+        "Table"
+    ]
 
 
 def test_table_has_both_gsis_with_their_key_schemas(stack):
@@ -26,13 +28,19 @@ def test_table_has_both_gsis_with_their_key_schemas(stack):
         for index in table["GlobalSecondaryIndexes"]
     }
     assert found == GSI_KEYS
-    assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("pk", "HASH"), ("sk", "RANGE")]
+    assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [
+        ("pk", "HASH"),
+        ("sk", "RANGE"),
+    ]
 
 
 def test_stream_ttl_and_pitr_are_on(stack):
     client = stack.client("dynamodb")
     name = stack.outputs["table_name"]
-    assert describe(stack)["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert describe(stack)["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
     ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expiresAt")
     pitr = client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
@@ -41,7 +49,9 @@ def test_stream_ttl_and_pitr_are_on(stack):
 
 def test_replica_is_active_and_listed_from_both_regions(stack):
     primary = describe(stack, "us-east-1")
-    assert [(r["RegionName"], r["ReplicaStatus"]) for r in primary["Replicas"]] == [("us-west-2", "ACTIVE")]
+    assert [(r["RegionName"], r["ReplicaStatus"]) for r in primary["Replicas"]] == [
+        ("us-west-2", "ACTIVE")
+    ]
     replica = describe(stack, "us-west-2")
     assert [r["RegionName"] for r in replica["Replicas"]] == ["us-east-1"]
     assert replica["TableStatus"] == "ACTIVE"
@@ -59,7 +69,11 @@ def test_throttle_alarms_cover_the_table_and_every_gsi_and_notify(stack):
             continue
         assert alarm["AlarmActions"], f"alarm {alarm['AlarmName']} notifies nobody"
         covered.add((dimensions.get("GlobalSecondaryIndexName", "<table>"), alarm["MetricName"]))
-    expected = {(scope, metric) for scope in ("<table>", *GSI_KEYS) for metric in ("ReadThrottleEvents", "WriteThrottleEvents")}
+    expected = {
+        (scope, metric)
+        for scope in ("<table>", *GSI_KEYS)
+        for metric in ("ReadThrottleEvents", "WriteThrottleEvents")
+    }
     assert covered == expected
 
 
@@ -73,7 +87,9 @@ def wait_for_item(table, key, timeout=5.0):
     return None
 
 
-@pytest.mark.parametrize("source,destination", [("us-east-1", "us-west-2"), ("us-west-2", "us-east-1")])
+@pytest.mark.parametrize(
+    "source,destination", [("us-east-1", "us-west-2"), ("us-west-2", "us-east-1")]
+)
 def test_items_replicate_between_regions_within_five_seconds(stack, source, destination):
     key = {"pk": f"replication-check#{uuid.uuid4()}", "sk": "#details"}
     stack.table(source).put_item(Item={**key, "entityType": "check", "from": source})
@@ -85,5 +101,9 @@ def test_items_replicate_between_regions_within_five_seconds(stack, source, dest
 
 def test_a_second_plan_is_empty(stack):
     plan = stack.stack.plan()
-    changes = [c["address"] for c in plan.get("resource_changes", []) if c["change"]["actions"] not in (["no-op"], ["read"])]
+    changes = [
+        c["address"]
+        for c in plan.get("resource_changes", [])
+        if c["change"]["actions"] not in (["no-op"], ["read"])
+    ]
     assert changes == [], f"the applied stack drifts: {changes}"

@@ -27,13 +27,21 @@ INVOKE = str(Path(sys.executable).parent / "invoke")
 @pytest.fixture(scope="module")
 def user_env(tmp_path_factory):
     state = tmp_path_factory.mktemp("user-state")
-    env = {**os.environ, "HARNESS_STATE_DIR": str(state), "INVOKE_EMULATOR_PORT": str(process.free_port())}
+    env = {
+        **os.environ,
+        "HARNESS_STATE_DIR": str(state),
+        "INVOKE_EMULATOR_PORT": str(process.free_port()),
+    }
     yield env, state
-    subprocess.run([INVOKE, "teardown", "--yes"], cwd=REPO_ROOT, env=env, capture_output=True, timeout=300)
+    subprocess.run(
+        [INVOKE, "teardown", "--yes"], cwd=REPO_ROOT, env=env, capture_output=True, timeout=300
+    )
 
 
 def invoke(env, *args, timeout=600):
-    result = subprocess.run([INVOKE, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [INVOKE, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     return result
 
 
@@ -55,8 +63,14 @@ def test_env_lets_plain_boto3_reach_the_stack(user_env):
         "t = boto3.client('dynamodb').describe_table(TableName='university')['Table']; "
         "print(t['TableStatus'], t['StreamSpecification']['StreamViewType'])\""
     )
-    result = subprocess.run(["bash", "-c", script], cwd=REPO_ROOT, env={**env, "PATH": f"{Path(INVOKE).parent}:{env['PATH']}"},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO_ROOT,
+        env={**env, "PATH": f"{Path(INVOKE).parent}:{env['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.stdout.split() == ["ACTIVE", "NEW_AND_OLD_IMAGES"], result.stderr
 
 

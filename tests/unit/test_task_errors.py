@@ -21,7 +21,9 @@ def env(tmp_path):
 
 
 def run(env, *args):
-    return subprocess.run([INVOKE, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [INVOKE, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def assert_one_clear_line(result, expected):
@@ -33,7 +35,9 @@ def assert_one_clear_line(result, expected):
 
 
 def test_unknown_target(env):
-    assert_one_clear_line(run(env, "setup", "--target", "prod"), "unknown target 'prod'; use one of: local, aws")
+    assert_one_clear_line(
+        run(env, "setup", "--target", "prod"), "unknown target 'prod'; use one of: local, aws"
+    )
 
 
 def test_no_terraform_on_path(env):
@@ -46,7 +50,9 @@ def test_emulator_port_taken(env):
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = str(blocker.getsockname()[1])
-        assert_one_clear_line(run(env, "emulator.start", "--port", port), f"port {port} on 127.0.0.1 is taken")
+        assert_one_clear_line(
+            run(env, "emulator.start", "--port", port), f"port {port} on 127.0.0.1 is taken"
+        )
 
 
 def test_env_when_nothing_runs(env):
