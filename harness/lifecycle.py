@@ -63,13 +63,6 @@ def running_target(settings: Settings, echo: Echo, start: bool = True) -> Target
     )
 
 
-def plan_has_changes(plan) -> bool:
-    return any(
-        change["change"]["actions"] != ["no-op"] and change["change"]["actions"] != ["read"]
-        for change in plan.get("resource_changes", [])
-    )
-
-
 def setup(settings: Settings, echo: Echo = print) -> Stack:
     """Deploy (or converge) the whole stack on the chosen target."""
     require_terraform()
@@ -82,8 +75,7 @@ def setup(settings: Settings, echo: Echo = print) -> Stack:
     stack.init()
     step(echo, "terraform plan")
     plan_file = stack.work_dir / "setup.tfplan"
-    plan = stack.plan(out_file=plan_file)
-    if plan_has_changes(plan):
+    if stack.save_plan(plan_file):
         step(echo, "terraform apply")
         stack.apply_plan(plan_file)
         echo(f"    applied in {time.monotonic() - started:.1f} s")

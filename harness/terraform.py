@@ -136,17 +136,23 @@ class Stack:
     def plan(self, out_file: Path | None = None, **kw) -> tftest.TerraformPlanOutput:
         """The parsed plan; also saved to `out_file` when given."""
         out_file = out_file or self.work_dir / "tfplan"
+        self.save_plan(out_file, **kw)
+        shown = self._run(
+            lambda tf: tf.execute_command("show", "-no-color", "-json", str(out_file))
+        )
+        return tftest.TerraformPlanOutput(json.loads(shown.out))
 
-        def plan(tf: tftest.TerraformTest):
-            args = tftest.parse_args(input=False, color=False, tf_vars=self.tf_vars(), **kw)
-            tf.execute_command("plan", *args, f"-out={out_file}")
-            shown = tf.execute_command("show", "-no-color", "-json", str(out_file))
-            return tftest.TerraformPlanOutput(json.loads(shown.out))
+    def save_plan(self, out_file: Path, **kw) -> bool:
+        """Plan into `out_file`; True when it would change anything.
 
-        return self._run(plan)
-
-    def apply(self) -> str:
-        return self._run(lambda tf: tf.apply(tf_vars=self.tf_vars()))
+        Uses -detailed-exitcode instead of parsing `terraform show -json`,
+        which costs a second or more of provider-schema loading.
+        """
+        args = tftest.parse_args(input=False, color=False, tf_vars=self.tf_vars(), **kw)
+        result = self._run(
+            lambda tf: tf.execute_command("plan", *args, "-detailed-exitcode", f"-out={out_file}")
+        )
+        return result.retcode == 2
 
     def apply_plan(self, plan_file: Path) -> str:
         """Apply a plan saved by `plan`, so what was shown is exactly what runs."""
