@@ -7,6 +7,7 @@ queries answered.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,26 @@ def running_target(settings: Settings, echo: Echo, start: bool = True) -> Target
     )
 
 
+APPLY_COMPLETE = re.compile(
+    r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed"
+)
+
+
+def apply_summary(output: str) -> tuple[int, int, int]:
+    """(added, changed, destroyed) from `terraform apply`'s last line.
+
+    One `apply` (which plans internally) is a provider start-up cheaper than
+    a separate plan and apply; Terraform reports what it did in this line.
+    """
+    found = APPLY_COMPLETE.search(output)
+    if found is None:
+        raise HarnessError(
+            "terraform apply finished without its summary line; see the output above"
+        )
+    added, changed, destroyed = (int(number) for number in found.groups())
+    return added, changed, destroyed
+
+
 def setup(settings: Settings, echo: Echo = print) -> Stack:
     """Deploy (or converge) the whole stack on the chosen target."""
     require_terraform()
@@ -73,14 +94,17 @@ def setup(settings: Settings, echo: Echo = print) -> Stack:
     echo(f"    {stack.build_lambda()}")
     step(echo, "terraform init")
     stack.init()
-    step(echo, "terraform plan")
-    plan_file = stack.work_dir / "setup.tfplan"
-    if stack.save_plan(plan_file):
-        step(echo, "terraform apply")
-        stack.apply_plan(plan_file)
-        echo(f"    applied in {time.monotonic() - started:.1f} s")
-    else:
+    step(echo, "terraform apply (plans, then applies what changed)")
+    summary = apply_summary(stack.apply())
+    if summary == (0, 0, 0):
         step(echo, "No changes: the stack already matches the configuration.")
+    else:
+        added, changed, destroyed = summary
+        step(
+            echo,
+            f"Applied in {time.monotonic() - started:.1f} s: "
+            f"{added} added, {changed} changed, {destroyed} destroyed.",
+        )
     return stack
 
 

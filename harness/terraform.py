@@ -154,11 +154,8 @@ class Stack:
         )
         return result.retcode == 2
 
-    def apply_plan(self, plan_file: Path) -> str:
-        """Apply a plan saved by `plan`, so what was shown is exactly what runs."""
-        return self._run(
-            lambda tf: tf.execute_command("apply", "-input=false", "-no-color", str(plan_file)).out
-        )
+    def apply(self) -> str:
+        return self._run(lambda tf: tf.apply(tf_vars=self.tf_vars()))
 
     def destroy(self) -> str:
         return self._run(lambda tf: tf.destroy(tf_vars=self.tf_vars()))

@@ -79,7 +79,7 @@ def test_second_setup_changes_nothing_and_says_so(user_env):
     result = invoke(env, "setup")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes" in result.stdout
-    assert "terraform apply" not in result.stdout
+    assert "Applied in" not in result.stdout
 
 
 def test_setup_converges_after_the_emulator_is_killed(user_env):
