@@ -114,7 +114,8 @@ def to_event_record(record: streams.StreamRecord, stream_arn: str) -> dict[str, 
         "dynamodb": source["dynamodb"],
     }
     if "userIdentity" in source:
-        event["userIdentity"] = source["userIdentity"]
+        identity = source["userIdentity"]
+        event["userIdentity"] = {"type": identity["Type"], "principalId": identity["PrincipalId"]}
     event["eventSourceARN"] = stream_arn
     return event
 

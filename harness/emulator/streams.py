@@ -28,7 +28,9 @@ from moto.dynamodbstreams.models import ShardIterator
 
 RETENTION_SECONDS = 24 * 60 * 60
 SEQUENCE_DIGITS = 21
-TTL_SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+# The Streams API spells the identity's keys PrincipalId/Type (botocore's
+# Identity shape); Lambda events spell them principalId/type.
+TTL_SERVICE_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
 # One counter for the whole process: numbers increase across every table's lifetime and are
 # never reused, even when moto swaps a Table for its deep copy after a cancelled transaction.

@@ -493,6 +493,10 @@ def test_ttl_expiry_replicates_without_the_service_identity(slow_replication):
     # us-west-2 expired it first; us-east-1 either received that delete (a replicated
     # delete carries no service identity) or its own sweep got there first.
     assert REPLICA in with_identity, removes
+    assert removes[REPLICA][0]["userIdentity"] == {
+        "Type": "Service",
+        "PrincipalId": "dynamodb.amazonaws.com",
+    }, "GetRecords spells the identity as botocore's Identity shape"
     if len(with_identity) == 1:
         assert "userIdentity" not in removes[PRIMARY][0]
 
