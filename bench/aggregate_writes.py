@@ -33,7 +33,7 @@ from boto3.dynamodb.types import TypeSerializer
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness import LAMBDA_SOURCE_DIR  # noqa: E402
+from harness import LAMBDA_SOURCE_DIR, key_design  # noqa: E402
 from harness.emulator import process  # noqa: E402
 
 REGION = "us-east-1"
@@ -209,18 +209,7 @@ def naive_handler(client, table_name: str):
 
 
 def make_table(resource, name: str):
-    table = resource.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-    )
+    table = resource.create_table(**key_design.table_request(name))
     with table.batch_writer() as writer:
         for parent in PARENTS:
             writer.put_item(Item=parent)

@@ -29,6 +29,7 @@ import boto3
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from harness import key_design  # noqa: E402
 from harness.emulator import process  # noqa: E402
 
 HANDLER = """
@@ -55,11 +56,7 @@ def clients(endpoint_url: str) -> dict:
 def deploy(aws: dict) -> str:
     """Table with a stream, the no-op function and a disabled mapping; returns its UUID."""
     stream_arn = aws["dynamodb"].create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        **key_design.table_request(TABLE, sort_key=False, stream_view_type="NEW_AND_OLD_IMAGES")
     )["TableDescription"]["LatestStreamArn"]
     role = aws["iam"].create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     archive = io.BytesIO()

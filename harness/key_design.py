@@ -173,6 +173,55 @@ def index(name: str) -> Index:
     raise KeyError(f"no index {name!r}; known: {', '.join(i.name for i in INDEXES)}")
 
 
+def table_request(
+    name: str = TABLE_NAME,
+    *,
+    sort_key: bool = True,
+    indexes: tuple[Index, ...] = (),
+    stream_view_type: str | None = None,
+) -> dict:
+    """CreateTable keyword arguments for a pay-per-request table keyed like the design.
+
+    Tests, benches and the emulator checks all need this table (or a pk-only
+    cousin of it); building the request here keeps their key schemas in step.
+    Every key attribute is a string; index key attributes are declared too.
+    """
+    keys = (PARTITION_KEY, SORT_KEY) if sort_key else (PARTITION_KEY,)
+    attributes = dict.fromkeys(keys)
+    for gsi in indexes:
+        attributes.update(dict.fromkeys(gsi.key_attributes))
+    request: dict = {
+        "TableName": name,
+        "KeySchema": _key_schema(keys),
+        "AttributeDefinitions": [
+            {"AttributeName": attribute, "AttributeType": "S"} for attribute in attributes
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": gsi.name,
+                "KeySchema": _key_schema(gsi.key_attributes),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for gsi in indexes
+        ]
+    if stream_view_type is not None:
+        request["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": stream_view_type,
+        }
+    return request
+
+
+def _key_schema(attributes: tuple[str, ...]) -> list[dict]:
+    return [
+        {"AttributeName": attribute, "KeyType": kind}
+        for attribute, kind in zip(attributes, ("HASH", "RANGE"), strict=False)
+    ]
+
+
 def _template_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"<(\w+)>", template)
     pattern = "".join(

@@ -147,29 +147,7 @@ def keys(items) -> list[tuple[str, str]]:
 def create_table(target: targets.Target):
     """The table as terraform/modules/table declares it: keys, both GSIs, TTL."""
     client = target.client("dynamodb")
-    indexes = key_design.INDEXES
-    attributes = {key_design.PARTITION_KEY, key_design.SORT_KEY}
-    attributes |= {name for index in indexes for name in index.key_attributes}
-    client.create_table(
-        TableName=key_design.TABLE_NAME,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in attributes],
-        KeySchema=[
-            {"AttributeName": key_design.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": key_design.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index.name,
-                "KeySchema": [
-                    {"AttributeName": name, "KeyType": kind}
-                    for name, kind in zip(index.key_attributes, ("HASH", "RANGE"), strict=False)
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in indexes
-        ],
-    )
+    client.create_table(**key_design.table_request(indexes=key_design.INDEXES))
     client.update_time_to_live(
         TableName=key_design.TABLE_NAME,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": key_design.TTL_ATTRIBUTE},

@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import LAMBDA_SOURCE_DIR
+from harness import LAMBDA_SOURCE_DIR, key_design
 
 REGION = "us-east-1"
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2025-01-01T00:00:00.000"
@@ -410,18 +410,7 @@ def test_aggregates_never_drift(handler, emulator, history, seed):
     rng = random.Random(seed)
     name = f"university-{uuid.uuid4().hex[:8]}"
     resource = boto3.resource("dynamodb", region_name=REGION, endpoint_url=emulator.endpoint_url)
-    table = resource.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-    )
+    table = resource.create_table(**key_design.table_request(name))
     handler.TABLE_NAME = name
     try:
         with table.batch_writer() as writer:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import targets
+from harness import key_design, targets
 from harness.emulator import process
 from harness.emulator.global_tables import HOOKS
 from harness.emulator.global_tables.replicas import NOT_FOUND
@@ -49,25 +49,12 @@ def wait_until(check: Callable[[], object], timeout: float = 5.0, what: str = "c
 
 
 def create_table(client, stream: bool = True, name: str = TABLE) -> None:
-    spec = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"} if stream else None
     client.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": name_, "AttributeType": "S"} for name_ in ("pk", "sk", "studentID")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "studentID-index",
-                "KeySchema": [{"AttributeName": "studentID", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        **({"StreamSpecification": spec} if spec else {}),
+        **key_design.table_request(
+            name,
+            indexes=(key_design.index("studentID-index"),),
+            stream_view_type="NEW_AND_OLD_IMAGES" if stream else None,
+        )
     )
 
 

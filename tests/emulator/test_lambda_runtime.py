@@ -15,6 +15,8 @@ import zipfile
 
 import pytest
 
+from harness import key_design
+
 
 def zipped(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
@@ -240,18 +242,7 @@ def test_boto3_inside_the_handler_reaches_the_emulator(
     lambda_client, create_function, local_target
 ):
     dynamodb = local_target.client("dynamodb")
-    dynamodb.create_table(
-        TableName="university",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    dynamodb.create_table(**key_design.table_request("university"))
     create_function(
         """
         import os

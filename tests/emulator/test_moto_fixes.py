@@ -6,16 +6,14 @@ import inspect
 
 import pytest
 
+from harness import key_design
 from harness.emulator.moto_fixes import HOOKS
 
 
 def test_tag_resource_overwrites_an_existing_key(local_target):
     dynamodb = local_target.client("dynamodb")
     arn = dynamodb.create_table(
-        TableName="tagged",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
+        **key_design.table_request("tagged", sort_key=False),
         Tags=[{"Key": "owner", "Value": "first"}, {"Key": "team", "Value": "data"}],
     )["TableDescription"]["TableArn"]
 

@@ -13,7 +13,7 @@ import time
 
 from test_stream_support import clients, wait_for
 
-from harness import LAMBDA_SOURCE_DIR, lambda_package
+from harness import LAMBDA_SOURCE_DIR, key_design, lambda_package
 
 TABLE = "university"
 FUNCTION = "university-stream-processor"
@@ -22,17 +22,7 @@ ENTITY_TYPES = ["student", "submission", "order", "teaching"]
 
 def deploy(aws: dict) -> None:
     stream_arn = aws["dynamodb"].create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        **key_design.table_request(TABLE, stream_view_type="NEW_AND_OLD_IMAGES")
     )["TableDescription"]["LatestStreamArn"]
     queue_arn = aws["sqs"].get_queue_attributes(
         QueueUrl=aws["sqs"].create_queue(QueueName="failures")["QueueUrl"],

@@ -18,6 +18,8 @@ from typing import Any
 
 import boto3
 
+from harness import key_design
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FAILURE_QUEUE = "stream-failures"
@@ -95,11 +97,7 @@ def wait_for(probe: Callable[[], Any], timeout: float = 10.0, interval: float = 
 def create_stream_table(ddb: Any, name: str, ttl_attribute: str | None = None) -> str:
     """A pk-only table with a NEW_AND_OLD_IMAGES stream; returns the stream ARN."""
     table = ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        **key_design.table_request(name, sort_key=False, stream_view_type="NEW_AND_OLD_IMAGES")
     )
     if ttl_attribute:
         ddb.update_time_to_live(
@@ -140,18 +138,7 @@ class StreamScenario:
     ) -> None:
         ddb = self.aws["dynamodb"]
         self.stream_arn = create_stream_table(ddb, self.source, ttl_attribute)
-        ddb.create_table(
-            TableName=self.calls_table,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        ddb.create_table(**key_design.table_request(self.calls_table))
         self.queue_url = self.aws["sqs"].create_queue(QueueName=FAILURE_QUEUE)["QueueUrl"]
         role = self.aws["iam"].create_role(
             RoleName="stream-test", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17"})

@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from harness import HarnessError, aws_target, targets
+from harness import HarnessError, aws_target, key_design, targets
 from harness.lifecycle import Settings
 from harness.terraform import Stack
 
@@ -212,11 +212,7 @@ def test_yes_and_local_targets_skip_the_question(aws_like_target):
 def test_protection_is_read_from_the_table_when_not_given(emulator, tmp_path):
     target = targets.local(emulator.endpoint_url)
     target.client("dynamodb").create_table(
-        TableName="university",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        DeletionProtectionEnabled=True,
+        **key_design.table_request("university", sort_key=False), DeletionProtectionEnabled=True
     )
     assert aws_target.deletion_protection_on(target) is True
     assert aws_target.deletion_protection_on(target, "missing") is None

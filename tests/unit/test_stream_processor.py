@@ -17,7 +17,7 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from harness import LAMBDA_SOURCE_DIR
+from harness import LAMBDA_SOURCE_DIR, key_design
 
 TABLE = "university"
 STREAM_ARN = f"arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE}/stream/2025-01-01T00:00:00.000"
@@ -202,17 +202,7 @@ def table(emulator, monkeypatch):
     resource = boto3.resource(
         "dynamodb", region_name="us-east-1", endpoint_url=emulator.endpoint_url
     )
-    created = resource.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk")
-        ],
-    )
+    created = resource.create_table(**key_design.table_request(TABLE))
     for parent in (course(), course("102"), assignment(), profile(), instructor()):
         created.put_item(Item=parent)
     return created
