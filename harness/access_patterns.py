@@ -204,6 +204,24 @@ def _now() -> int:
     return int(time.time())
 
 
+def _by_date(pk: str, owner: Param, what: str) -> dict[str, object]:
+    """Query fields for a collection whose sort keys begin with a date, in an optional range.
+
+    Both ends are optional and inclusive: the end gets SORT_KEY_CEILING so that keys
+    starting with the end date still fall inside the BETWEEN.
+    """
+    return {
+        "index": None,
+        "key_condition": "pk = :pk AND sk BETWEEN :start AND :end",
+        "values": {":pk": pk, ":start": "{start}", ":end": "{end}" + SORT_KEY_CEILING},
+        "params": (
+            owner,
+            _date("start", f"first {what} date (default: the earliest)", EARLIEST_DATE),
+            _date("end", f"last {what} date, inclusive (default: the latest)", LATEST_DATE),
+        ),
+    }
+
+
 PATTERNS: tuple[AccessPattern, ...] = (
     # The seed's four examples first: `invoke setup` runs them.
     AccessPattern(
@@ -218,14 +236,7 @@ PATTERNS: tuple[AccessPattern, ...] = (
     AccessPattern(
         name="user-orders",
         purpose="A user's orders in date order, optionally within a date range",
-        index=None,
-        key_condition="pk = :pk AND sk BETWEEN :start AND :end",
-        values={":pk": "user#{user}", ":start": "{start}", ":end": "{end}" + SORT_KEY_CEILING},
-        params=(
-            _id("user", "user ID", "201"),
-            _date("start", "first order date (default: the earliest)", EARLIEST_DATE),
-            _date("end", "last order date, inclusive (default: the latest)", LATEST_DATE),
-        ),
+        **_by_date("user#{user}", _id("user", "user ID", "201"), "order"),
         example={"user": "201", "start": "2025-01-01", "end": "2025-12-31"},
         notes="order sort keys begin with the order date; '~' sorts after the rest of the key",
     ),
@@ -274,14 +285,7 @@ PATTERNS: tuple[AccessPattern, ...] = (
     AccessPattern(
         name="course-assignments",
         purpose="A course's assignments by due date, optionally within a date range",
-        index=None,
-        key_condition="pk = :pk AND sk BETWEEN :start AND :end",
-        values={":pk": "course#{course}", ":start": "{start}", ":end": "{end}" + SORT_KEY_CEILING},
-        params=(
-            _id("course", "course ID", "101"),
-            _date("start", "first due date (default: the earliest)", EARLIEST_DATE),
-            _date("end", "last due date, inclusive (default: the latest)", LATEST_DATE),
-        ),
+        **_by_date("course#{course}", _id("course", "course ID", "101"), "due"),
         example={"course": "101"},
     ),
     AccessPattern(
