@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from moto_hook_pins import assert_hook_in_place, each_hook
 
 from harness import key_design, targets
 from harness.emulator import process
@@ -637,19 +638,15 @@ def _changes(plan) -> dict:
 # --- hook guards -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "owner, name, parameters", HOOKS, ids=[f"{o.__name__}.{n}" for o, n, _ in HOOKS]
-)
+@each_hook(HOOKS)
 def test_hooked_moto_attribute_is_where_we_expect(owner, name, parameters):
-    attribute = getattr(owner, name, None)
-    assert callable(attribute), (
-        f"moto moved {owner.__module__}.{owner.__name__}.{name}: the global-tables "
-        "extension wraps it; update harness/emulator/global_tables to the new moto"
-    )
-    actual = tuple(inspect.signature(inspect.unwrap(attribute)).parameters)[1:]
-    assert actual == parameters, (
-        f"moto changed the signature of {owner.__name__}.{name}: expected {parameters}, "
-        f"got {actual}; re-check the wrapper in harness/emulator/global_tables"
+    assert_hook_in_place(
+        owner,
+        name,
+        parameters,
+        moved=": the global-tables extension wraps it; "
+        "update harness/emulator/global_tables to the new moto",
+        changed="re-check the wrapper in harness/emulator/global_tables",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-import pytest
+from moto_hook_pins import assert_hook_in_place, each_hook
 
 from harness import key_design
 from harness.emulator.moto_fixes import HOOKS
@@ -30,19 +30,15 @@ def test_tag_resource_overwrites_an_existing_key(local_target):
     ], "one entry per key, holding the newest value"
 
 
-@pytest.mark.parametrize(
-    "owner, name, parameters", HOOKS, ids=[f"{o.__name__}.{n}" for o, n, _ in HOOKS]
-)
+@each_hook(HOOKS)
 def test_fixed_moto_attribute_is_where_we_expect(owner, name, parameters):
-    attribute = getattr(owner, name, None)
-    assert callable(attribute), (
-        f"moto moved {owner.__module__}.{owner.__name__}.{name}, which moto_fixes replaces; "
-        "check whether the defect is gone in the new moto and update harness/emulator/moto_fixes.py"
-    )
-    actual = tuple(inspect.signature(inspect.unwrap(attribute)).parameters)[1:]
-    assert actual == parameters, (
-        f"moto changed the signature of {owner.__name__}.{name}: expected {parameters}, "
-        f"got {actual}; update harness/emulator/moto_fixes.py"
+    assert_hook_in_place(
+        owner,
+        name,
+        parameters,
+        moved=", which moto_fixes replaces; check whether the defect is gone "
+        "in the new moto and update harness/emulator/moto_fixes.py",
+        changed="update harness/emulator/moto_fixes.py",
     )
 
 
