@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from access_pattern_cases import create_table, keys
+from invoke_cli import assert_one_clear_line, run_invoke
 
-from harness import REPO_ROOT, access_patterns, seed, targets
+from harness import access_patterns, seed, targets
 from harness.emulator import process
-
-INVOKE = str(Path(sys.executable).parent / "invoke")
 
 
 @pytest.fixture(scope="module")
@@ -41,17 +37,7 @@ def user_env(tmp_path_factory):
 
 
 def invoke(env, *args):
-    return subprocess.run(
-        [INVOKE, "query", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-
-
-def assert_one_clear_line(result, expected):
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected one line, got: {result.stderr}"
-    assert expected in lines[0]
-    assert "Traceback" not in result.stdout + result.stderr
+    return run_invoke(env, "query", *args)
 
 
 def test_list_prints_every_pattern_one_per_line_name_first(user_env):
