@@ -84,15 +84,42 @@ def apply_summary(output: str) -> tuple[int, int, int]:
     return added, changed, destroyed
 
 
+# Terraform lines worth showing while it works; the rest goes to the log file.
+PROGRESS = re.compile(
+    r": (Creating|Creation complete|Modifying|Modifications complete|Destroying"
+    r"|Destruction complete|Still \w+)|^(Apply complete|Destroy complete|Plan:|No changes)"
+)
+
+
+class TerraformOutput:
+    """Shows Terraform's progress lines and keeps its whole output in a log file."""
+
+    def __init__(self, log_file: Path, echo: Echo):
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file = log_file
+        self.echo = echo
+
+    def __call__(self, line: str) -> None:
+        with open(self.log_file, "a", encoding="utf-8") as log:
+            log.write(line + "\n")
+        if PROGRESS.search(line):
+            self.echo(f"    {line}")
+
+
+def _stack(target: Target, echo: Echo) -> Stack:
+    return Stack(target, echo=TerraformOutput(target.state_dir / "terraform.log", echo))
+
+
 def setup(settings: Settings, echo: Echo = print) -> Stack:
     """Deploy (or converge) the whole stack on the chosen target."""
     require_terraform()
     started = time.monotonic()
     target = running_target(settings, echo)
-    stack = Stack(target, echo=lambda line: echo(f"    {line}"))
     step(echo, "Packaging the stream processor Lambda")
+    stack = _stack(target, echo)
     echo(f"    {stack.build_lambda()}")
     step(echo, "terraform init")
+    echo(f"    (Terraform's full output goes to {stack.echo.log_file})")
     stack.init()
     step(echo, "terraform apply (plans, then applies what changed)")
     summary = apply_summary(stack.apply())
@@ -120,8 +147,8 @@ def teardown(
     if not target.is_local and not yes:
         if confirm is None or not confirm(target):
             raise HarnessError("teardown cancelled; nothing was destroyed")
-    stack = Stack(target, echo=lambda line: echo(f"    {line}"))
     step(echo, "terraform destroy")
+    stack = _stack(target, echo)
     stack.build_lambda()
     stack.init()
     stack.destroy()
