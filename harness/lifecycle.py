@@ -106,6 +106,14 @@ class TerraformOutput:
             self.echo(f"    {line}")
 
 
+# An interrupted apply can leave items Terraform created but never recorded;
+# its next create then fails. Locally, starting afresh is cheap and safe.
+LOCAL_RECOVERY = (
+    "If an earlier run was interrupted, start the local stack afresh: "
+    "invoke teardown --yes && invoke setup"
+)
+
+
 def _stack(target: Target, echo: Echo) -> Stack:
     return Stack(target, echo=TerraformOutput(target.state_dir / "terraform.log", echo))
 
@@ -122,7 +130,12 @@ def setup(settings: Settings, echo: Echo = print) -> Stack:
     echo(f"    (Terraform's full output goes to {stack.echo.log_file})")
     stack.init()
     step(echo, "terraform apply (plans, then applies what changed)")
-    summary = apply_summary(stack.apply())
+    try:
+        summary = apply_summary(stack.apply())
+    except HarnessError as error:
+        if target.is_local:
+            raise HarnessError(f"{error}\n{LOCAL_RECOVERY}") from None
+        raise
     if summary == (0, 0, 0):
         step(echo, "No changes: the stack already matches the configuration.")
     else:

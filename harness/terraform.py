@@ -43,8 +43,10 @@ class _LineEcho(logging.Handler):
         self.echo = echo
 
     def emit(self, record: logging.LogRecord) -> None:
+        # tftest logs each output line at INFO; its CRITICAL record repeats the
+        # whole output on failure, which reaches the user as the error instead.
         message = record.getMessage()
-        if isinstance(record.msg, str) and not message.startswith("["):
+        if record.levelno == logging.INFO and not message.startswith("["):
             self.echo(message)
 
 
