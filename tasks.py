@@ -135,7 +135,7 @@ def lint(c, only=None, install_tools=False):
 @friendly
 def env(c, target=None, port=None):
     """Print `export` lines: eval "$(invoke env)" lets the AWS CLI and boto3 reach the stack."""
-    from harness.terraform import environment_exports
+    from harness.targets import environment_exports
 
     chosen = settings(c, target, port)
     print(environment_exports(lifecycle.running_target(chosen, echo=_stderr, start=False)))

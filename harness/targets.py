@@ -122,3 +122,11 @@ def local(endpoint_url: str, state_dir: Path | None = None, **kwargs) -> Target:
     return Target(
         LOCAL, endpoint_url=endpoint_url, state_dir=state_dir or STATE_ROOT / LOCAL, **kwargs
     )
+
+
+def environment_exports(target: Target) -> str:
+    """`export` lines that let the AWS CLI or boto3 reach `target`."""
+    lines = [f"export {name}={value}" for name, value in sorted(target.aws_env().items())]
+    if target.is_local:
+        lines += [f"unset {name}" for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN")]
+    return "\n".join(lines)

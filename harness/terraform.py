@@ -136,25 +136,14 @@ class Stack:
         )
 
     def plan(self, out_file: Path | None = None, **kw) -> tftest.TerraformPlanOutput:
-        """The parsed plan; also saved to `out_file` when given."""
+        """The parsed plan, also saved to `out_file` so it can be applied as reviewed."""
         out_file = out_file or self.work_dir / "tfplan"
-        self.save_plan(out_file, **kw)
+        args = tftest.parse_args(input=False, color=False, tf_vars=self.tf_vars(), **kw)
+        self._run(lambda tf: tf.execute_command("plan", *args, f"-out={out_file}"))
         shown = self._run(
             lambda tf: tf.execute_command("show", "-no-color", "-json", str(out_file))
         )
         return tftest.TerraformPlanOutput(json.loads(shown.out))
-
-    def save_plan(self, out_file: Path, **kw) -> bool:
-        """Plan into `out_file`; True when it would change anything.
-
-        Uses -detailed-exitcode instead of parsing `terraform show -json`,
-        which costs a second or more of provider-schema loading.
-        """
-        args = tftest.parse_args(input=False, color=False, tf_vars=self.tf_vars(), **kw)
-        result = self._run(
-            lambda tf: tf.execute_command("plan", *args, "-detailed-exitcode", f"-out={out_file}")
-        )
-        return result.retcode == 2
 
     def apply(self) -> str:
         return self._run(lambda tf: tf.apply(tf_vars=self.tf_vars()))
@@ -182,11 +171,3 @@ def _terraform_error_text(error: tftest.TerraformTestError) -> str:
     text = str(error.args[0]) if error.args else str(error)
     stderr = error.args[1] if len(error.args) > 1 else ""
     return (stderr or text).strip()[-4000:]
-
-
-def environment_exports(target: Target) -> str:
-    """`export` lines that let the AWS CLI or boto3 reach `target`."""
-    lines = [f"export {name}={value}" for name, value in sorted(target.aws_env().items())]
-    if target.is_local:
-        lines += [f"unset {name}" for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN")]
-    return "\n".join(lines)
