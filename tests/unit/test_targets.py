@@ -35,3 +35,10 @@ def test_unknown_target_is_refused_with_the_valid_names():
 def test_local_target_without_an_emulator_says_how_to_start_one():
     with pytest.raises(HarnessError, match="invoke emulator.start"):
         targets.Target("local").aws_env()
+
+
+def test_exports_for_the_local_target_reach_the_emulator_and_drop_a_real_profile():
+    lines = targets.environment_exports(targets.local("http://127.0.0.1:4577")).splitlines()
+    assert "export AWS_ENDPOINT_URL=http://127.0.0.1:4577" in lines
+    assert "export AWS_REGION=us-east-1" in lines
+    assert "unset AWS_PROFILE" in lines
