@@ -10,6 +10,7 @@ import functools
 import inspect
 import sys
 
+from botocore.exceptions import BotoCoreError, ClientError
 from invoke import Collection, Exit, task
 
 from harness import HarnessError, access_patterns, lifecycle
@@ -20,13 +21,19 @@ TARGET_HELP = "where to run: local (the emulator, default) or aws (a sandbox acc
 
 
 def friendly(function):
-    """Turn HarnessError into invoke's one-line exit."""
+    """Turn HarnessError and AWS errors into invoke's one-line exit."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
         except HarnessError as error:
+            raise Exit(f"error: {error}", code=1) from None
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            hint = "; is the stack deployed? run `invoke setup`" if "NotFound" in code else ""
+            raise Exit(f"error: {error}{hint}", code=1) from None
+        except BotoCoreError as error:
             raise Exit(f"error: {error}", code=1) from None
 
     return wrapper
@@ -160,7 +167,10 @@ def logs(c, target=None, function=None, follow=False, since=600, port=None):
     chosen = settings(c, target, port)
     running = lifecycle.running_target(chosen, echo=_stderr, start=False)
     if function is None:
-        function = Stack(running).outputs().get("function_name")
+        try:
+            function = Stack(running).outputs().get("function_name")
+        except HarnessError:
+            function = None
         if not function:
             raise HarnessError(
                 "the stack is not deployed; run `invoke setup` first or pass --function"

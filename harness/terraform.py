@@ -22,6 +22,10 @@ from harness import LAMBDA_SOURCE_DIR, TERRAFORM_DIR, HarnessError, lambda_packa
 from harness.targets import Target
 
 TFTEST_LOGGER = logging.getLogger("tftest")
+# tftest logs a failed command's whole output at CRITICAL; without a handler of
+# its own, Python's last-resort handler would print it on stderr a second time.
+TFTEST_LOGGER.addHandler(logging.NullHandler())
+TFTEST_LOGGER.propagate = False
 
 
 def require_terraform() -> str:

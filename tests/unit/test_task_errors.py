@@ -38,3 +38,26 @@ def test_emulator_port_taken(env):
 
 def test_env_when_nothing_runs(env):
     assert_one_clear_line(run_invoke(env, "env"), "the local emulator is not running")
+
+
+@pytest.fixture
+def running_but_empty(env, tmp_path):
+    """An emulator runs for the local target, but nothing was deployed to it."""
+    from harness.emulator import process
+
+    running, _ = process.start(tmp_path / "local", port=process.free_port())
+    yield {**env, "INVOKE_EMULATOR_PORT": str(running.port)}
+    process.stop(tmp_path / "local")
+
+
+def test_query_before_setup(running_but_empty):
+    assert_one_clear_line(
+        run_invoke(running_but_empty, "query", "students-in-course", "--course", "101"),
+        "is the stack deployed? run `invoke setup`",
+    )
+
+
+def test_logs_before_setup(running_but_empty):
+    assert_one_clear_line(
+        run_invoke(running_but_empty, "logs"), "the stack is not deployed; run `invoke setup`"
+    )
