@@ -36,6 +36,21 @@ def addresses(plan: tftest.TerraformPlanOutput, resource_type: str) -> list[str]
     )
 
 
+THROTTLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents")
+
+
+def throttle_alarm_addresses(plan: tftest.TerraformPlanOutput) -> list[str]:
+    """Addresses of the alarms on a table's or an index's read or write throttling.
+
+    Found by metric, not by address: every alarm is an instance of one resource.
+    """
+    return [
+        address
+        for address in addresses(plan, "aws_cloudwatch_metric_alarm")
+        if planned_values(plan, address).get("metric_name") in THROTTLE_METRICS
+    ]
+
+
 def value_at(values: Mapping[str, Any], path: str) -> Any:
     """The value at a path such as `ttl[0].attribute_name`; KeyError when absent."""
     current: Any = values

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from plan_expectations import addresses, assert_plan_matches, planned_values
+from plan_expectations import (
+    addresses,
+    assert_plan_matches,
+    planned_values,
+    throttle_alarm_addresses,
+)
 
 TABLE = "module.table.aws_dynamodb_table.this"
 FUNCTION = "module.stream_processor.aws_lambda_function.this"
@@ -13,7 +18,7 @@ MAPPING = "module.stream_processor.aws_lambda_event_source_mapping.stream"
 QUEUE = "module.stream_processor.aws_sqs_queue.failures"
 LOG_GROUP = "module.stream_processor.aws_cloudwatch_log_group.this"
 POLICY = "module.stream_processor.data.aws_iam_policy_document.permissions"
-ALARM = "module.alarms.aws_cloudwatch_metric_alarm"
+ALARM = "module.alarms.aws_cloudwatch_metric_alarm.this"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:university-alarms"
 
 AGGREGATE_SOURCES = ["student", "submission", "order", "teaching"]
@@ -94,7 +99,7 @@ def test_a_read_and_a_write_throttle_alarm_for_the_table_and_each_gsi(plan):
         ),
     ]:
         for metric in ["ReadThrottleEvents", "WriteThrottleEvents"]:
-            expected[f'{ALARM}.throttle["{scope}/{metric}"]'] = {
+            expected[f'{ALARM}["{scope}/{metric}"]'] = {
                 "namespace": "AWS/DynamoDB",
                 "metric_name": metric,
                 "dimensions": dimensions,
@@ -103,9 +108,7 @@ def test_a_read_and_a_write_throttle_alarm_for_the_table_and_each_gsi(plan):
                 "threshold": 0,
             }
     assert_plan_matches(plan, expected)
-    throttle_alarms = [
-        a for a in addresses(plan, "aws_cloudwatch_metric_alarm") if ".throttle[" in a
-    ]
+    throttle_alarms = throttle_alarm_addresses(plan)
     assert len(throttle_alarms) == 6, f"Got {throttle_alarms}, expected 6 throttle alarms"
 
 
@@ -113,23 +116,23 @@ def test_stream_processor_and_queue_alarms(plan):
     assert_plan_matches(
         plan,
         {
-            f"{ALARM}.lambda_errors": {
+            f'{ALARM}["stream-processor/errors"]': {
                 "namespace": "AWS/Lambda",
                 "metric_name": "Errors",
                 "dimensions": {"FunctionName": "university-stream-processor"},
             },
-            f"{ALARM}.iterator_age": {
+            f'{ALARM}["stream-processor/iterator-age"]': {
                 "namespace": "AWS/Lambda",
                 "metric_name": "IteratorAge",
                 "dimensions": {"FunctionName": "university-stream-processor"},
                 "statistic": "Maximum",
             },
-            f"{ALARM}.failure_queue_depth": {
+            f'{ALARM}["failure-queue/depth"]': {
                 "namespace": "AWS/SQS",
                 "metric_name": "ApproximateNumberOfMessagesVisible",
                 "dimensions": {"QueueName": "university-stream-processor-failures"},
             },
-            f'{ALARM}.replication_latency["us-west-2"]': {
+            f'{ALARM}["replication/us-west-2"]': {
                 "namespace": "AWS/DynamoDB",
                 "metric_name": "ReplicationLatency",
                 "dimensions": {"TableName": "university", "ReceivingRegion": "us-west-2"},

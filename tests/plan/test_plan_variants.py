@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from plan_expectations import addresses, assert_plan_matches, planned_values
+from plan_expectations import (
+    addresses,
+    assert_plan_matches,
+    planned_values,
+    throttle_alarm_addresses,
+)
 
 TABLE = "module.table.aws_dynamodb_table.this"
-ALARM = "module.alarms.aws_cloudwatch_metric_alarm"
+ALARM = "module.alarms.aws_cloudwatch_metric_alarm.this"
 
 INDEXES = [
     {"name": "studentID-index", "hash_key": "studentID"},
@@ -46,16 +51,14 @@ def test_an_added_gsi_gets_its_read_and_write_throttle_alarms(plan):
     assert_plan_matches(
         plan,
         {
-            f'{ALARM}.throttle["index/instructorID-index/{metric}"]': {
+            f'{ALARM}["index/instructorID-index/{metric}"]': {
                 "metric_name": metric,
                 "dimensions": dimensions,
             }
             for metric in ["ReadThrottleEvents", "WriteThrottleEvents"]
         },
     )
-    throttle_alarms = [
-        a for a in addresses(plan, "aws_cloudwatch_metric_alarm") if ".throttle[" in a
-    ]
+    throttle_alarms = throttle_alarm_addresses(plan)
     assert len(throttle_alarms) == 8, (
         f"Got {throttle_alarms}, expected 8 throttle alarms (table + 3 GSIs)"
     )
@@ -67,12 +70,11 @@ def test_each_replica_region_gets_a_replica_and_a_latency_alarm(plan):
         f"Got {replicas}, expected two replicas at {TABLE}.replica"
     )
     latency = [
-        a for a in addresses(plan, "aws_cloudwatch_metric_alarm") if ".replication_latency[" in a
+        address
+        for address in addresses(plan, "aws_cloudwatch_metric_alarm")
+        if planned_values(plan, address)["metric_name"] == "ReplicationLatency"
     ]
-    want = [
-        f'{ALARM}.replication_latency["eu-central-1"]',
-        f'{ALARM}.replication_latency["us-west-2"]',
-    ]
+    want = [f'{ALARM}["replication/eu-central-1"]', f'{ALARM}["replication/us-west-2"]']
     assert latency == want, f"Got {latency}, expected {want}"
 
 

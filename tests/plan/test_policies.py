@@ -51,8 +51,8 @@ resource "aws_dynamodb_table" "this" {
 }
 """,
     "modules/alarms/policy_breaks_override.tf": """
-resource "aws_cloudwatch_metric_alarm" "throttle" {
-  alarm_actions = []
+resource "aws_cloudwatch_metric_alarm" "this" {
+  alarm_actions = contains(local.throttle_metrics, each.value.metric) ? [] : local.notify
 }
 """,
     "modules/stream_processor/policy_breaks_override.tf": """
@@ -197,7 +197,8 @@ def test_alarms_without_actions_fail(weakened):
     throttle = {
         r["address"]
         for r in weakened["resource_changes"]
-        if r["address"].startswith("module.alarms.aws_cloudwatch_metric_alarm.throttle[")
+        if r["type"] == "aws_cloudwatch_metric_alarm"
+        and r["change"]["after"]["metric_name"] in policies.THROTTLE_METRICS
     }
     assert silent == throttle and len(throttle) >= 6
 
@@ -238,7 +239,7 @@ def test_a_keys_only_stream_fails(real):
 def test_a_gsi_without_its_write_throttle_alarm_fails(real):
     broken = copy.deepcopy(real)
     address = (
-        'module.alarms.aws_cloudwatch_metric_alarm.throttle["index/studentID-index/'
+        'module.alarms.aws_cloudwatch_metric_alarm.this["index/studentID-index/'
         'WriteThrottleEvents"]'
     )
     before = len(broken["resource_changes"])

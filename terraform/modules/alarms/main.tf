@@ -17,26 +17,76 @@ locals {
 
   throttle_metrics = ["ReadThrottleEvents", "WriteThrottleEvents"]
 
-  # Keyed "table/<metric>" and "index/<name>/<metric>", so each index's alarms are
-  # derived from the index list and keep their address when indexes come and go.
+  # Every alarm of the module, keyed by what it watches. One resource creates them
+  # all, so they share period, comparison, missing-data handling, actions and tags.
+  # Throttle alarms are keyed "table/<metric>" and "index/<name>/<metric>": each
+  # index's alarms are derived from the index list and keep their address when
+  # indexes come and go.
   throttle_alarms = merge(
     {
       for metric in local.throttle_metrics : "table/${metric}" => {
-        name       = "${var.name_prefix}-table-${metric}"
-        dimensions = { TableName = var.table_name }
-        what       = "table ${var.table_name}"
-        metric     = metric
+        name        = "${var.name_prefix}-table-${metric}"
+        description = "Requests to table ${var.table_name} are throttled (${metric})."
+        namespace   = "AWS/DynamoDB"
+        metric      = metric
+        dimensions  = { TableName = var.table_name }
+        statistic   = "Sum"
+        threshold   = var.throttle_threshold
       }
     },
     {
       for pair in setproduct(var.gsi_names, local.throttle_metrics) : "index/${pair[0]}/${pair[1]}" => {
-        name       = "${var.name_prefix}-${pair[0]}-${pair[1]}"
-        dimensions = { TableName = var.table_name, GlobalSecondaryIndexName = pair[0] }
-        what       = "index ${pair[0]} of table ${var.table_name}"
-        metric     = pair[1]
+        name        = "${var.name_prefix}-${pair[0]}-${pair[1]}"
+        description = "Requests to index ${pair[0]} of table ${var.table_name} are throttled (${pair[1]})."
+        namespace   = "AWS/DynamoDB"
+        metric      = pair[1]
+        dimensions  = { TableName = var.table_name, GlobalSecondaryIndexName = pair[0] }
+        statistic   = "Sum"
+        threshold   = var.throttle_threshold
       }
     },
   )
+  processor_alarms = {
+    "stream-processor/errors" = {
+      name        = "${var.name_prefix}-stream-processor-errors"
+      description = "The stream processor ${var.function_name} failed invocations; its batches are retried, bisected and finally sent to the failure queue."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = var.function_name }
+      statistic   = "Sum"
+      threshold   = var.lambda_errors_threshold
+    }
+    "stream-processor/iterator-age" = {
+      name        = "${var.name_prefix}-stream-processor-iterator-age"
+      description = "The stream processor ${var.function_name} lags behind the table's stream; derived data is getting stale."
+      namespace   = "AWS/Lambda"
+      metric      = "IteratorAge"
+      dimensions  = { FunctionName = var.function_name }
+      statistic   = "Maximum"
+      threshold   = var.iterator_age_threshold_ms
+    }
+    "failure-queue/depth" = {
+      name        = "${var.name_prefix}-failure-queue-depth"
+      description = "Stream records the processor gave up on wait in ${var.failure_queue_name}; their aggregates are missing them."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = var.failure_queue_name }
+      statistic   = "Maximum"
+      threshold   = var.failure_queue_depth_threshold
+    }
+  }
+  replication_alarms = {
+    for region in var.replica_regions : "replication/${region}" => {
+      name        = "${var.name_prefix}-replication-latency-${region}"
+      description = "Writes to ${var.table_name} take long to reach the replica in ${region}."
+      namespace   = "AWS/DynamoDB"
+      metric      = "ReplicationLatency"
+      dimensions  = { TableName = var.table_name, ReceivingRegion = region }
+      statistic   = "Average"
+      threshold   = var.replication_latency_threshold_ms
+    }
+  }
+  alarms = merge(local.throttle_alarms, local.processor_alarms, local.replication_alarms)
   notify = [local.topic_arn]
 }
 
@@ -60,18 +110,18 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email
 }
 
-resource "aws_cloudwatch_metric_alarm" "throttle" {
-  for_each = local.throttle_alarms
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
 
   alarm_name          = each.value.name
-  alarm_description   = "Requests to ${each.value.what} are throttled (${each.value.metric})."
-  namespace           = "AWS/DynamoDB"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
   metric_name         = each.value.metric
   dimensions          = each.value.dimensions
-  statistic           = "Sum"
+  statistic           = each.value.statistic
   period              = var.period_seconds
   evaluation_periods  = var.evaluation_periods
-  threshold           = var.throttle_threshold
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.notify
@@ -81,80 +131,36 @@ resource "aws_cloudwatch_metric_alarm" "throttle" {
   depends_on = [aws_sns_topic.alarms]
 }
 
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  alarm_name          = "${var.name_prefix}-stream-processor-errors"
-  alarm_description   = "The stream processor ${var.function_name} failed invocations; its batches are retried, bisected and finally sent to the failure queue."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = var.function_name }
-  statistic           = "Sum"
-  period              = var.period_seconds
-  evaluation_periods  = var.evaluation_periods
-  threshold           = var.lambda_errors_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.notify
-  ok_actions          = local.notify
-  tags                = var.tags
-
-  depends_on = [aws_sns_topic.alarms]
+# The alarms were separate resources before; these keep them in place on stacks
+# applied then (the throttle alarms kept their keys).
+moved {
+  from = aws_cloudwatch_metric_alarm.throttle
+  to   = aws_cloudwatch_metric_alarm.this
 }
 
-resource "aws_cloudwatch_metric_alarm" "iterator_age" {
-  alarm_name          = "${var.name_prefix}-stream-processor-iterator-age"
-  alarm_description   = "The stream processor ${var.function_name} lags behind the table's stream; derived data is getting stale."
-  namespace           = "AWS/Lambda"
-  metric_name         = "IteratorAge"
-  dimensions          = { FunctionName = var.function_name }
-  statistic           = "Maximum"
-  period              = var.period_seconds
-  evaluation_periods  = var.evaluation_periods
-  threshold           = var.iterator_age_threshold_ms
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.notify
-  ok_actions          = local.notify
-  tags                = var.tags
-
-  depends_on = [aws_sns_topic.alarms]
+moved {
+  from = aws_cloudwatch_metric_alarm.lambda_errors
+  to   = aws_cloudwatch_metric_alarm.this["stream-processor/errors"]
 }
 
-resource "aws_cloudwatch_metric_alarm" "failure_queue_depth" {
-  alarm_name          = "${var.name_prefix}-failure-queue-depth"
-  alarm_description   = "Stream records the processor gave up on wait in ${var.failure_queue_name}; their aggregates are missing them."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = var.failure_queue_name }
-  statistic           = "Maximum"
-  period              = var.period_seconds
-  evaluation_periods  = var.evaluation_periods
-  threshold           = var.failure_queue_depth_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.notify
-  ok_actions          = local.notify
-  tags                = var.tags
-
-  depends_on = [aws_sns_topic.alarms]
+moved {
+  from = aws_cloudwatch_metric_alarm.iterator_age
+  to   = aws_cloudwatch_metric_alarm.this["stream-processor/iterator-age"]
 }
 
-resource "aws_cloudwatch_metric_alarm" "replication_latency" {
-  for_each = toset(var.replica_regions)
+moved {
+  from = aws_cloudwatch_metric_alarm.failure_queue_depth
+  to   = aws_cloudwatch_metric_alarm.this["failure-queue/depth"]
+}
 
-  alarm_name          = "${var.name_prefix}-replication-latency-${each.key}"
-  alarm_description   = "Writes to ${var.table_name} take long to reach the replica in ${each.key}."
-  namespace           = "AWS/DynamoDB"
-  metric_name         = "ReplicationLatency"
-  dimensions          = { TableName = var.table_name, ReceivingRegion = each.key }
-  statistic           = "Average"
-  period              = var.period_seconds
-  evaluation_periods  = var.evaluation_periods
-  threshold           = var.replication_latency_threshold_ms
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.notify
-  ok_actions          = local.notify
-  tags                = var.tags
+# The replication alarms changed keys (<region> to replication/<region>), which a
+# moved block cannot spell for every region. Terraform forgets the old instances
+# instead of deleting them: deleting would remove, by name, the alarm the new
+# instance has just written.
+removed {
+  from = aws_cloudwatch_metric_alarm.replication_latency
 
-  depends_on = [aws_sns_topic.alarms]
+  lifecycle {
+    destroy = false
+  }
 }
