@@ -130,37 +130,3 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 
   depends_on = [aws_sns_topic.alarms]
 }
-
-# The alarms were separate resources before; these keep them in place on stacks
-# applied then (the throttle alarms kept their keys).
-moved {
-  from = aws_cloudwatch_metric_alarm.throttle
-  to   = aws_cloudwatch_metric_alarm.this
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.lambda_errors
-  to   = aws_cloudwatch_metric_alarm.this["stream-processor/errors"]
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.iterator_age
-  to   = aws_cloudwatch_metric_alarm.this["stream-processor/iterator-age"]
-}
-
-moved {
-  from = aws_cloudwatch_metric_alarm.failure_queue_depth
-  to   = aws_cloudwatch_metric_alarm.this["failure-queue/depth"]
-}
-
-# The replication alarms changed keys (<region> to replication/<region>), which a
-# moved block cannot spell for every region. Terraform forgets the old instances
-# instead of deleting them: deleting would remove, by name, the alarm the new
-# instance has just written.
-removed {
-  from = aws_cloudwatch_metric_alarm.replication_latency
-
-  lifecycle {
-    destroy = false
-  }
-}
