@@ -68,6 +68,31 @@ def test_both_gsis_with_their_key_schemas(plan):
     assert got == want, f"Got {got}, expected {want} at {TABLE}.global_secondary_index"
 
 
+def test_the_harness_key_design_declares_the_same_table(plan):
+    """The catalog queries what harness.key_design declares; the table must match it."""
+    from harness import key_design
+
+    table = planned_values(plan, TABLE)
+    got = (
+        table["name"],
+        table["hash_key"],
+        table["range_key"],
+        table["ttl"][0]["attribute_name"],
+        {
+            i["name"]: (i["hash_key"], i["range_key"] or None)
+            for i in table["global_secondary_index"]
+        },
+    )
+    want = (
+        key_design.TABLE_NAME,
+        key_design.PARTITION_KEY,
+        key_design.SORT_KEY,
+        key_design.TTL_ATTRIBUTE,
+        {index.name: (index.hash_key, index.range_key) for index in key_design.INDEXES},
+    )
+    assert got == want, f"Got {got} in the plan, expected {want} from harness.key_design"
+
+
 def test_replica_in_us_west_2_with_pitr_and_tags(plan):
     got = planned_values(plan, TABLE)["replica"]
     want = [{"region_name": "us-west-2", "point_in_time_recovery": True, "propagate_tags": True}]
