@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+from botocore.exceptions import ClientError
 from moto_hook_pins import assert_hook_in_place, each_hook
 
 from harness import key_design
@@ -28,6 +30,27 @@ def test_tag_resource_overwrites_an_existing_key(local_target):
         ("owner", "second"),
         ("team", "data"),
     ], "one entry per key, holding the newest value"
+
+
+def test_delete_table_of_a_missing_table_names_it_as_aws_does(local_target):
+    """The provider's destroy counts this exact message as "already deleted"."""
+    dynamodb = local_target.client("dynamodb")
+
+    with pytest.raises(ClientError) as raised:
+        dynamodb.delete_table(TableName="never-created")
+
+    error = raised.value.response["Error"]
+    assert error["Code"] == "ResourceNotFoundException"
+    assert error["Message"] == "Requested resource not found: Table: never-created not found"
+
+
+def test_deleting_a_table_twice_is_reported_as_already_gone(local_target):
+    dynamodb = local_target.client("dynamodb")
+    dynamodb.create_table(**key_design.table_request("twice", sort_key=False))
+    dynamodb.delete_table(TableName="twice")
+
+    with pytest.raises(ClientError, match="Requested resource not found: Table: twice not found"):
+        dynamodb.delete_table(TableName="twice")
 
 
 @each_hook(HOOKS)
