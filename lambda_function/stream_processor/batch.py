@@ -122,18 +122,9 @@ def _apply_one(
         arguments = aggregate_update.build(store.table_name, key, item, delta, highest, now)
         try:
             store.update(arguments)
-            applied.update(positions)
-            return APPLIED
-        except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
-                log(
-                    "ERROR",
-                    "aggregate write failed",
-                    aggregate=key.pk + " " + key.sk,
-                    error=_describe(error),
-                )
-                return FAILED
-        except BotoCoreError as error:
+        except (ClientError, BotoCoreError) as error:
+            if isinstance(error, ClientError) and _code(error) == "ConditionalCheckFailedException":
+                continue  # another writer moved the aggregate: read it again
             log(
                 "ERROR",
                 "aggregate write failed",
@@ -141,6 +132,8 @@ def _apply_one(
                 error=_describe(error),
             )
             return FAILED
+        applied.update(positions)
+        return APPLIED
     log(
         "ERROR",
         "aggregate kept changing under us",

@@ -14,10 +14,11 @@ from moto.awslambda.models import EventSourceMapping, LambdaBackend
 from moto.awslambda.responses import LambdaResponse
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
 from moto.sns.models import SNSBackend
 from moto.sqs.models import SQSBackend
+from test_stream_support import moto_table
 
 from harness.emulator import stream_mappings, streams
 
@@ -96,14 +97,7 @@ def test_patched_attribute_exists_with_the_expected_signature(owner, name, param
 
 
 def test_stream_shard_keeps_its_records_in_items_and_ids_in_the_expected_fields():
-    table = Table(
-        "t",
-        "123456789012",
-        "us-east-1",
-        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        attr=[{"AttributeName": "pk", "AttributeType": "S"}],
-        streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
+    table = moto_table(stream_view_type="NEW_AND_OLD_IMAGES")
     shard = table.stream_shard
     assert isinstance(shard, StreamShard), "Table.stream_shard holds the stream"
     for attribute in ("items", "id", "starting_sequence_number", "table", "created_on"):

@@ -13,8 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import Table
-from test_stream_support import StreamScenario, clients, create_stream_table
+from test_stream_support import StreamScenario, clients, create_stream_table, moto_table
 
 from harness.emulator import streams
 
@@ -172,14 +171,7 @@ def test_stream_api_positions_and_times(emulator):
 
 
 def test_records_older_than_24_hours_are_trimmed():
-    table = Table(
-        "t",
-        "123456789012",
-        "eu-west-1",
-        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        attr=[{"AttributeName": "pk", "AttributeType": "S"}],
-        streams={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
-    )
+    table = moto_table("eu-west-1", stream_view_type="KEYS_ONLY")
     shard = table.stream_shard
     item = Item(DynamoType({"S": "k"}), None, {"pk": {"S": "k"}})
     for _ in range(3):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from moto.dynamodb.models.table import Table
 
 from harness import key_design
 
@@ -92,6 +93,21 @@ def wait_for(probe: Callable[[], Any], timeout: float = 10.0, interval: float = 
         answer = probe()
     assert answer, f"nothing after {timeout} s (last answer {answer!r})"
     return answer
+
+
+def moto_table(region: str = REGION, stream_view_type: str | None = None) -> Table:
+    """A moto Table built directly (no server), for tests that check moto's internals."""
+    streams = None
+    if stream_view_type:
+        streams = {"StreamEnabled": True, "StreamViewType": stream_view_type}
+    return Table(
+        "t",
+        ACCOUNT,
+        region,
+        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        attr=[{"AttributeName": "pk", "AttributeType": "S"}],
+        streams=streams,
+    )
 
 
 def create_stream_table(ddb: Any, name: str, ttl_attribute: str | None = None) -> str:

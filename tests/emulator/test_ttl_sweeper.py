@@ -8,8 +8,7 @@ import time
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import Table
-from test_stream_support import StreamScenario, wait_for
+from test_stream_support import StreamScenario, moto_table, wait_for
 
 from harness.emulator import process
 from harness.emulator.ttl_sweeper import MAX_PAST_SECONDS, is_expired
@@ -100,13 +99,7 @@ def test_moto_internals_the_sweeper_relies_on():
         "expression_attribute_values",
         "condition_expression",
     ], f"DynamoDBBackend.delete_item changed: {parameters}"
-    table = Table(
-        "t",
-        "123456789012",
-        "us-east-1",
-        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        attr=[{"AttributeName": "pk", "AttributeType": "S"}],
-    )
+    table = moto_table()
     assert table.ttl["TimeToLiveStatus"] == "DISABLED", "Table.ttl holds the TTL setting"
     assert table.all_items() == []
     assert item_expiring_at({"N": "1"}).attrs["expiresAt"].type == "N"
