@@ -13,9 +13,11 @@ import sys
 from botocore.exceptions import BotoCoreError, ClientError
 from invoke import Collection, Exit, task
 
-from harness import HarnessError, access_patterns, lifecycle
+from harness import HarnessError
 from harness.emulator import process
-from harness.targets import check_name
+from harness.model import access_patterns
+from harness.stack import lifecycle
+from harness.stack.targets import check_name
 
 TARGET_HELP = "where to run: local (the emulator, default) or aws (a sandbox account)"
 
@@ -53,7 +55,7 @@ def settings(c, target: str | None = None, port: int | None = None) -> lifecycle
 def setup(c, target=None, port=None):
     """Deploy the whole stack (emulator if local), seed it and run the example queries."""
     chosen = settings(c, target, port)
-    from harness import tables
+    from harness.model import tables
 
     stack = lifecycle.setup(chosen)
     lifecycle.step(print, "Example queries")
@@ -79,13 +81,13 @@ def setup(c, target=None, port=None):
 def teardown(c, target=None, yes=False, port=None, disable_deletion_protection=False):
     """Destroy every resource of the stack; stop the local emulator."""
     chosen = settings(c, target, port)
-    from harness import aws_target
+    from harness.stack import aws_target
 
     if disable_deletion_protection and chosen.target == "aws":
         aws = lifecycle.running_target(chosen, echo=print)
         if not (yes or aws_target.confirm_destroy(aws, protection=False)):
             raise Exit("error: teardown cancelled; nothing was changed", code=1)
-        aws_target.disable_deletion_protection(aws)
+        lifecycle.disable_deletion_protection(aws)
         yes = True
     lifecycle.teardown(chosen, yes=yes, confirm=aws_target.confirm_destroy)
 
@@ -102,8 +104,8 @@ def plan(c, target=None, port=None, out_dir=None):
     """Plan the stack; write the plan file, its JSON and a markdown summary for a pull request."""
     from pathlib import Path
 
-    from harness import plan_review
-    from harness.terraform import Stack
+    from harness.review import plan_review
+    from harness.stack.terraform import Stack
 
     chosen = settings(c, target, port)
     stack = Stack(lifecycle.running_target(chosen, echo=print))
@@ -126,7 +128,7 @@ def plan(c, target=None, port=None, out_dir=None):
 @friendly
 def lint(c, only=None, install_tools=False):
     """Static checks: terraform fmt and validate, checkov, ruff, actionlint."""
-    from harness import lint as linting
+    from harness.review import lint as linting
 
     if install_tools:
         linting.install_tools()
@@ -142,7 +144,7 @@ def lint(c, only=None, install_tools=False):
 @friendly
 def env(c, target=None, port=None):
     """Print `export` lines: eval "$(invoke env)" lets the AWS CLI and boto3 reach the stack."""
-    from harness.targets import environment_exports
+    from harness.stack.targets import environment_exports
 
     chosen = settings(c, target, port)
     print(environment_exports(lifecycle.running_target(chosen, echo=_stderr, start=False)))
@@ -161,8 +163,8 @@ def env(c, target=None, port=None):
 @friendly
 def logs(c, target=None, function=None, follow=False, since=600, port=None):
     """Print the stream Lambda's CloudWatch logs: its prints and START/END/REPORT lines."""
-    from harness.logs import tail
-    from harness.terraform import Stack
+    from harness.ops.logs import tail
+    from harness.stack.terraform import Stack
 
     chosen = settings(c, target, port)
     running = lifecycle.running_target(chosen, echo=_stderr, start=False)
@@ -249,7 +251,7 @@ def with_pattern_flags(function):
 @with_pattern_flags
 def query(c, name, json_=False, target=None, port=None, **params):
     """Run one access pattern: invoke query NAME --param value ... (--list shows them all)."""
-    from harness import tables
+    from harness.model import tables
 
     # Invoke positionals are required, so `invoke query --list` arrives as the name.
     if name == "--list":

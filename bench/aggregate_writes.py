@@ -33,8 +33,9 @@ from boto3.dynamodb.types import TypeSerializer
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness import LAMBDA_SOURCE_DIR, key_design  # noqa: E402
+from harness import LAMBDA_SOURCE_DIR  # noqa: E402
 from harness.emulator import process  # noqa: E402
+from harness.model import key_design  # noqa: E402
 
 REGION = "us-east-1"
 BATCH_SIZE = 100

@@ -23,9 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness import LAMBDA_SOURCE_DIR, lambda_package, provider_mirror  # noqa: E402
+from harness import LAMBDA_SOURCE_DIR  # noqa: E402
 from harness.emulator import process  # noqa: E402
-from harness.targets import local  # noqa: E402
+from harness.stack import lambda_package, provider_mirror  # noqa: E402
+from harness.stack.targets import local  # noqa: E402
 
 INVOKE = str(Path(sys.executable).parent / "invoke")
 

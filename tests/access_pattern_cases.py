@@ -6,7 +6,8 @@ terraform/seed_items.json, so a change in the seed or a query shows up as a
 diff a reader can check.
 """
 
-from harness import key_design, targets
+from harness.model import key_design
+from harness.stack import targets
 
 # expiresAt of session s1 (and of student 201's enrollments): 2030-01-01T00:00:00Z.
 SESSION_S1_EXPIRES = 1893456000

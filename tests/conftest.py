@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from harness import targets
 from harness.emulator import process
+from harness.stack import targets
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +52,7 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """Skip aws-marked tests, with the reason, unless a sandbox is configured and chosen."""
-    from harness import aws_target
+    from harness.stack import aws_target
 
     if config.getoption("--target") == "aws":
         reason = aws_target.sandbox_skip_reason()

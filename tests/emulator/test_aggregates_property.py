@@ -30,7 +30,8 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import LAMBDA_SOURCE_DIR, key_design
+from harness import LAMBDA_SOURCE_DIR
+from harness.model import key_design
 
 REGION = "us-east-1"
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2025-01-01T00:00:00.000"

@@ -16,11 +16,12 @@ import pytest
 from botocore.exceptions import ClientError
 from moto_hook_pins import assert_hook_in_place, each_hook
 
-from harness import key_design, targets
 from harness.emulator import process
 from harness.emulator.global_tables import HOOKS
 from harness.emulator.global_tables.replicas import NOT_FOUND
-from harness.terraform import Stack
+from harness.model import key_design
+from harness.stack import targets
+from harness.stack.terraform import Stack
 
 PRIMARY, REPLICA = "us-east-1", "us-west-2"
 TABLE = "university"

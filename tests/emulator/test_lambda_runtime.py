@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from harness import key_design
+from harness.model import key_design
 
 
 def zipped(files: dict[str, str]) -> bytes:

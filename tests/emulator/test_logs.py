@@ -1,4 +1,4 @@
-"""harness.logs.tail, the code behind `invoke logs`, against CloudWatch Logs in a real emulator."""
+"""harness.ops.logs.tail, the code behind `invoke logs`, against CloudWatch Logs in an emulator."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import pytest
 
 from harness import HarnessError
-from harness.logs import tail
+from harness.ops.logs import tail
 
 GROUP = "/aws/lambda/stream-processor"
 
@@ -99,8 +99,8 @@ def test_missing_log_group_is_a_one_line_error(local_target):
 
 
 def test_unreachable_emulator_is_a_one_line_error(tmp_path):
-    from harness import targets
     from harness.emulator.process import free_port
+    from harness.stack import targets
 
     nowhere = targets.local(f"http://127.0.0.1:{free_port()}", state_dir=tmp_path)
 

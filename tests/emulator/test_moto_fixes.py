@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto_hook_pins import assert_hook_in_place, each_hook
 
-from harness import key_design
 from harness.emulator.moto_fixes import HOOKS
+from harness.model import key_design
 
 
 def test_tag_resource_overwrites_an_existing_key(local_target):

@@ -1,6 +1,6 @@
 """The project's own stream processor, behind a mapping set up as Terraform sets it up.
 
-The zip is the one the harness builds for Terraform (harness.lambda_package), the mapping has
+The zip is the one the harness builds for Terraform (harness.stack.lambda_package), the mapping has
 the stream_processor module's settings and filter, and the table follows the key design. A
 student enrollment must reach the function once, show up in its log within 2 s, and bump the
 course's studentCount; the function's own aggregate writes must not come back to it.
@@ -13,7 +13,9 @@ import time
 
 from test_stream_support import clients, wait_for
 
-from harness import LAMBDA_SOURCE_DIR, key_design, lambda_package
+from harness import LAMBDA_SOURCE_DIR
+from harness.model import key_design
+from harness.stack import lambda_package
 
 TABLE = "university"
 FUNCTION = "university-stream-processor"

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from moto.dynamodb.models.table import Table
 
-from harness import key_design
+from harness.model import key_design
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

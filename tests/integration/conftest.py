@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness import targets
 from harness.emulator import process
-from harness.terraform import Stack
+from harness.stack import targets
+from harness.stack.terraform import Stack
 
 
 @dataclass

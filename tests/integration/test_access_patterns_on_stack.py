@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from access_pattern_cases import CASES, case_id, keys
 
-from harness import access_patterns, seed
+from harness.model import access_patterns
+from harness.stack import seed
 
 pytestmark = pytest.mark.integration
 

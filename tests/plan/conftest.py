@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import tftest
 
-from harness import TERRAFORM_DIR, targets
-from harness.terraform import Stack
+from harness import TERRAFORM_DIR
+from harness.stack import targets
+from harness.stack.terraform import Stack
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -69,8 +69,8 @@ def test_both_gsis_with_their_key_schemas(plan):
 
 
 def test_the_harness_key_design_declares_the_same_table(plan):
-    """The catalog queries what harness.key_design declares; the table must match it."""
-    from harness import key_design
+    """The catalog queries what harness.model.key_design declares; the table must match it."""
+    from harness.model import key_design
 
     table = planned_values(plan, TABLE)
     got = (
@@ -90,7 +90,7 @@ def test_the_harness_key_design_declares_the_same_table(plan):
         key_design.TTL_ATTRIBUTE,
         {index.name: (index.hash_key, index.range_key) for index in key_design.INDEXES},
     )
-    assert got == want, f"Got {got} in the plan, expected {want} from harness.key_design"
+    assert got == want, f"Got {got} in the plan, expected {want} from harness.model.key_design"
 
 
 def test_replica_in_us_west_2_with_pitr_and_tags(plan):

@@ -27,9 +27,11 @@ import subprocess
 
 import pytest
 
-from harness import TERRAFORM_DIR, plan_review, policies, targets
+from harness import TERRAFORM_DIR
 from harness.emulator import process
-from harness.terraform import Stack
+from harness.review import plan_review, policies
+from harness.stack import targets
+from harness.stack.terraform import Stack
 
 pytestmark = pytest.mark.integration
 

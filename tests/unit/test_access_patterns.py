@@ -8,8 +8,9 @@ from datetime import date
 
 import pytest
 
-from harness import HarnessError, access_patterns, key_design
-from harness.access_patterns import PATTERNS, get, parse_cli_params
+from harness import HarnessError
+from harness.model import access_patterns, key_design
+from harness.model.access_patterns import PATTERNS, get, parse_cli_params
 
 SEED_FOUR = ["students-in-course", "user-orders", "student-by-id", "courses-in-range"]
 

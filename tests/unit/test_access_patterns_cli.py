@@ -14,8 +14,9 @@ import pytest
 from access_pattern_cases import create_table, keys
 from invoke_cli import assert_one_clear_line, run_invoke
 
-from harness import access_patterns, seed, targets
 from harness.emulator import process
+from harness.model import access_patterns
+from harness.stack import seed, targets
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ import urllib.request
 import pytest
 from access_pattern_cases import CASES, SESSION_S1_EXPIRES, case_id, create_table, keys
 
-from harness import access_patterns, seed, targets
 from harness.emulator import process
+from harness.model import access_patterns
+from harness.stack import seed, targets
 
 SEED = seed.load_items()
 

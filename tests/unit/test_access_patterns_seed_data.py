@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from harness import TERRAFORM_DIR, key_design, seed
+from harness import TERRAFORM_DIR
+from harness.model import key_design
+from harness.stack import seed
 
 ITEMS = seed.load_items()
 SEED_TF = (TERRAFORM_DIR / "seed_data.tf").read_text()

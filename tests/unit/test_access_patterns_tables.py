@@ -2,7 +2,7 @@
 
 import json
 
-from harness import tables
+from harness.model import tables
 
 ITEMS = [
     {

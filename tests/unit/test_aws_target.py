@@ -12,9 +12,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from harness import HarnessError, aws_target, key_design, targets
-from harness.lifecycle import Settings
-from harness.terraform import Stack
+from harness import HarnessError
+from harness.model import key_design
+from harness.stack import aws_target, targets
+from harness.stack.lifecycle import Settings
+from harness.stack.terraform import Stack
 
 EMULATOR_ACCOUNT = "123456789012"
 

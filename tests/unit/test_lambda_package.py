@@ -5,7 +5,7 @@ import os
 import time
 import zipfile
 
-from harness import lambda_package
+from harness.stack import lambda_package
 
 
 def write_source(root):

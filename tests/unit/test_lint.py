@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import lint
+from harness.review import lint
 
 
 def test_a_checkov_skip_without_a_reason_is_reported(tmp_path):

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from harness import plan_review
-from harness.terraform import Stack
+from harness.review import plan_review
+from harness.stack.terraform import Stack
 
 
 def resource(address, actions, type_="aws_sqs_queue", module=None, **extra):

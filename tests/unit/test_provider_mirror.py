@@ -2,7 +2,8 @@
 
 import pytest
 
-from harness import HarnessError, provider_mirror
+from harness import HarnessError
+from harness.stack import provider_mirror
 
 
 def make_mirror(root):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from harness import HarnessError, access_patterns, key_design, readme_docs
+from harness import HarnessError
+from harness.model import access_patterns, key_design, readme_docs
 
 MARKED = """intro
 # BEGIN GENERATED: key-design
@@ -20,7 +21,7 @@ def test_readme_tables_match_the_catalog():
     assert readme.exists(), f"{readme} is missing"
     stale = readme_docs.stale_sections(readme.read_text())
     assert stale == [], (
-        f"README.org disagrees with the code in {stale}; run `python -m harness.readme_docs`"
+        f"README.org disagrees with the code in {stale}; run `python -m harness.model.readme_docs`"
     )
 
 

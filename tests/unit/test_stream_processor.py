@@ -17,7 +17,8 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from harness import LAMBDA_SOURCE_DIR, key_design
+from harness import LAMBDA_SOURCE_DIR
+from harness.model import key_design
 
 TABLE = "university"
 STREAM_ARN = f"arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE}/stream/2025-01-01T00:00:00.000"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness import key_design
+from harness.model import key_design
 
 
 def test_the_full_table_declares_each_key_attribute_once_and_every_index():

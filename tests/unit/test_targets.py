@@ -2,7 +2,8 @@
 
 import pytest
 
-from harness import HarnessError, targets
+from harness import HarnessError
+from harness.stack import targets
 
 
 def test_local_target_points_everything_at_the_emulator():

@@ -7,7 +7,8 @@ import subprocess
 import pytest
 import yaml
 
-from harness import REPO_ROOT, lint, plan_review
+from harness import REPO_ROOT
+from harness.review import lint, plan_review
 
 CI = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 PRE_COMMIT = REPO_ROOT / ".pre-commit-config.yaml"

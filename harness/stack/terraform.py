@@ -18,8 +18,9 @@ from pathlib import Path
 
 import tftest
 
-from harness import LAMBDA_SOURCE_DIR, TERRAFORM_DIR, HarnessError, lambda_package, provider_mirror
-from harness.targets import Target
+from harness import LAMBDA_SOURCE_DIR, TERRAFORM_DIR, HarnessError
+from harness.stack import aws_target, lambda_package, provider_mirror
+from harness.stack.targets import Target
 
 TFTEST_LOGGER = logging.getLogger("tftest")
 # tftest logs a failed command's whole output at CRITICAL; without a handler of
@@ -66,8 +67,6 @@ class Stack:
     def __post_init__(self) -> None:
         if not self.target.is_local and self.tf_dir == TERRAFORM_DIR:
             # Remote state: run a staged copy of terraform/ that adds the S3 backend override.
-            from harness import aws_target
-
             self.tf_dir = aws_target.stage_root_module(self.tf_dir, self.work_dir / "root")
 
     @property
@@ -126,8 +125,6 @@ class Stack:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         mirror = provider_mirror.find_mirror()
         if backend_config is None and not self.target.is_local:
-            from harness import aws_target
-
             backend_config = str(aws_target.backend_config_file())
         init_vars = backend_config or {"path": str(self.state_file)}
         self._run(

@@ -6,7 +6,7 @@ declarations that the queries and tests use, between marker lines:
     # BEGIN GENERATED: key-design
     # END GENERATED: key-design
 
-`python -m harness.readme_docs` rewrites them; `--check` only reports (exit 1)
+`python -m harness.model.readme_docs` rewrites them; `--check` only reports (exit 1)
 when README.org is stale, and a unit test does the same.
 """
 
@@ -18,7 +18,8 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness import REPO_ROOT, HarnessError, access_patterns, key_design
+from harness import REPO_ROOT, HarnessError
+from harness.model import access_patterns, key_design
 
 README = REPO_ROOT / "README.org"
 BEGIN = "# BEGIN GENERATED: {name}"
@@ -147,7 +148,9 @@ def stale_sections(text: str) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.readme_docs", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.model.readme_docs", description=__doc__
+    )
     parser.add_argument("readme", nargs="?", type=Path, default=README)
     parser.add_argument(
         "--check", action="store_true", help="report stale sections, change nothing"
@@ -160,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if stale:
                 print(
                     f"{args.readme} is stale in: {', '.join(stale)}; "
-                    "run `python -m harness.readme_docs`",
+                    "run `python -m harness.model.readme_docs`",
                     file=sys.stderr,
                 )
                 return 1

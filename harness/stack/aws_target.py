@@ -28,7 +28,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from harness import REPO_ROOT, STATE_ROOT, TERRAFORM_DIR, HarnessError
-from harness.targets import AWS, DEFAULT_REGION, Target
+from harness.stack.targets import AWS, DEFAULT_REGION, Target
 
 ALLOWED_ACCOUNTS_VAR = "ALLOWED_ACCOUNT_IDS"
 BACKEND_CONFIG_VAR = "BACKEND_CONFIG_FILE"
@@ -37,7 +37,7 @@ DEFAULT_BACKEND_CONFIG = TERRAFORM_DIR / "backend" / "s3.hcl"
 BACKEND_EXAMPLE = TERRAFORM_DIR / "backend" / "s3.example.hcl"
 OVERRIDE_FILE_NAME = "backend_override.tf"
 OVERRIDE_TEXT = """\
-# Written by harness/aws_target.py into a staged copy of terraform/ for the aws
+# Written by harness/stack/aws_target.py into a staged copy of terraform/ for the aws
 # target only: remote state in S3, configured by -backend-config=<file>.
 terraform {
   backend "s3" {}
@@ -197,17 +197,6 @@ def confirm_destroy(
     except EOFError:
         answer = ""
     return answer.strip() == table_name
-
-
-def disable_deletion_protection(target: Target, echo: Callable[[str], None] = print) -> None:
-    """Apply once with deletion protection off, so that a destroy can delete the table."""
-    from harness.terraform import Stack
-
-    stack = Stack(target, extra_vars={"deletion_protection_enabled": False})
-    echo("==> terraform apply -var deletion_protection_enabled=false")
-    stack.build_lambda()
-    stack.init()
-    stack.apply()
 
 
 def sandbox_skip_reason(environ: Mapping[str, str] | None = None) -> str | None:

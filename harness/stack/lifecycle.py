@@ -15,8 +15,9 @@ from pathlib import Path
 
 from harness import STATE_ROOT, HarnessError
 from harness.emulator import process
-from harness.targets import AWS, LOCAL, Target, check_name, local
-from harness.terraform import Stack, require_terraform
+from harness.stack import aws_target
+from harness.stack.targets import AWS, LOCAL, Target, check_name, local
+from harness.stack.terraform import Stack, require_terraform
 
 Echo = Callable[[str], None]
 
@@ -43,8 +44,6 @@ def running_target(settings: Settings, echo: Echo, start: bool = True) -> Target
     """The target ready to use: for local, the emulator is started (or found) first."""
     check_name(settings.target)
     if settings.target == AWS:
-        from harness import aws_target
-
         return aws_target.target(settings)
     running = process.find(settings.state_dir)
     if running is None:
@@ -183,3 +182,12 @@ Next steps:
   eval "$(invoke env)"                        point the AWS CLI / boto3 at the emulator
   invoke logs --follow                        watch the stream processor Lambda
   invoke teardown                             destroy the stack and stop the emulator"""
+
+
+def disable_deletion_protection(target: Target, echo: Callable[[str], None] = print) -> None:
+    """Apply once with deletion protection off, so that a destroy can delete the table."""
+    stack = Stack(target, extra_vars={"deletion_protection_enabled": False})
+    echo("==> terraform apply -var deletion_protection_enabled=false")
+    stack.build_lambda()
+    stack.init()
+    stack.apply()

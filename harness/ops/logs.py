@@ -14,7 +14,7 @@ from collections.abc import Callable
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from harness import HarnessError
-from harness.targets import Target
+from harness.stack.targets import Target
 
 DEFAULT_SINCE_SECONDS = 600
 DEFAULT_POLL_SECONDS = 1.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from harness.key_design import PARTITION_KEY, SORT_KEY
+from harness.model.key_design import PARTITION_KEY, SORT_KEY
 
 # Shown right after the keys, in this order, when the items have them.
 LEADING_ATTRIBUTES = (

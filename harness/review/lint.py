@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import REPO_ROOT, STATE_ROOT, TERRAFORM_DIR, provider_mirror
+from harness import REPO_ROOT, STATE_ROOT, TERRAFORM_DIR
+from harness.stack import provider_mirror
 
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_VENV = STATE_ROOT / "tools" / "checkov"

@@ -18,7 +18,7 @@ from decimal import Decimal
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from harness import HarnessError
-from harness.key_design import PARTITION_KEY, SORT_KEY, TABLE_NAME, index
+from harness.model.key_design import PARTITION_KEY, SORT_KEY, TABLE_NAME, index
 
 PARAM_KINDS = ("str", "int", "date")
 # Sorts after every character used in sort keys: "2025-12-31~" bounds all keys that

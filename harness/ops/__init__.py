@@ -1,0 +1,1 @@
+"""Operating a running stack: the stream Lambda's logs."""
