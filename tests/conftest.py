@@ -1,4 +1,11 @@
-"""Shared fixtures: a real emulator server on a free port, and targets aimed at it."""
+"""Shared fixtures: a real emulator server on a free port, and targets aimed at it.
+
+Also how the suite runs in parallel (pytest-xdist, see pyproject's addopts): every
+worker starts its own emulator on a free port and keeps its state under its own
+tmp_path, so no test depends on another's order or leftovers. Tests that share
+an expensive fixture (an applied stack, one module's plan) are kept on one
+worker with an xdist group, so that fixture is built once.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,23 @@ import os
 import urllib.request
 
 import pytest
+from hypothesis import settings
 
 from harness.emulator import process
 from harness.stack import targets
+
+# Hypothesis example counts: the fast lane (`pytest -m "not slow"`) runs few
+# examples, a plain `pytest` the usual number, CI more. HYPOTHESIS_PROFILE picks
+# one by name.
+settings.register_profile("fast", max_examples=8)
+settings.register_profile("default", max_examples=40)
+settings.register_profile("ci", max_examples=60)
+
+# Fixtures that are expensive to build and shared by many tests: every test
+# using one runs on the same worker (xdist group), so it is built once.
+SHARED_FIXTURE_GROUPS = {"stack": "applied-stack", "user_env": "readme-workflow"}
+# Fixtures that apply a stack or run Terraform end to end: such tests are slow.
+SLOW_FIXTURES = {"stack", "user_env"}
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +69,36 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     os.environ["TEST_TARGET"] = config.getoption("--target")
+    settings.load_profile(_hypothesis_profile(config))
+
+
+def _hypothesis_profile(config) -> str:
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        return os.environ["HYPOTHESIS_PROFILE"]
+    if os.environ.get("CI"):
+        return "ci"
+    if "not slow" in (config.getoption("markexpr") or ""):
+        return "fast"
+    return "default"
 
 
 def pytest_collection_modifyitems(config, items):
+    """Mark slow tests, group tests that share a fixture, skip aws tests without a sandbox."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if not any(mark.name == "xdist_group" for mark in item.iter_markers()):
+            shared = [
+                SHARED_FIXTURE_GROUPS[name] for name in fixtures if name in SHARED_FIXTURE_GROUPS
+            ]
+            # Otherwise one group per module: module-scoped fixtures (a plan,
+            # a deployed function) are built once, on one worker.
+            item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
+    _skip_aws_tests(config, items)
+
+
+def _skip_aws_tests(config, items):
     """Skip aws-marked tests, with the reason, unless a sandbox is configured and chosen."""
     from harness.stack import aws_target
 

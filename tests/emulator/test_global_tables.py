@@ -578,6 +578,8 @@ class Timer:
             self.seconds[name] = round(time.monotonic() - started, 1)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("terraform-replica-block")
 def test_terraform_replica_block_applies_converges_and_destroys(private_target):
     west = private_target.client("dynamodb", REPLICA)
     stack = Stack(private_target, tf_dir=FIXTURE / "global_table")
@@ -610,6 +612,8 @@ def test_terraform_replica_block_applies_converges_and_destroys(private_target):
     print(f"\nreplica {{}} fixture, seconds: {timer.seconds}")
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("terraform-table-replica")
 def test_terraform_table_replica_resource_applies_and_destroys(private_target):
     stack = Stack(private_target, tf_dir=FIXTURE / "table_replica")
     timer = Timer()

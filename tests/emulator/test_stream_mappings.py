@@ -32,10 +32,9 @@ def on_failure() -> dict:
 
 def test_a_put_reaches_the_function_in_aws_event_shape_and_is_logged(emulator):
     scenario = StreamScenario.create(emulator.endpoint_url)
-    started = time.monotonic()
     scenario.put("k1", name={"S": "Ana"})
-    scenario.wait_for_invocations(1, timeout=2.0)
-    assert time.monotonic() - started < 2.0
+    # How fast is a benchmark's question (bench/stream_throughput.py, p50/p95), not a test's.
+    scenario.wait_for_invocations(1, timeout=30)
     scenario.aws["dynamodb"].put_item(
         TableName="source", Item={"pk": {"S": "k1"}, "name": {"S": "Bea"}}
     )

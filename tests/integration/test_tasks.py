@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 INVOKE = str(Path(sys.executable).parent / "invoke")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def user_env(tmp_path_factory):
     state = tmp_path_factory.mktemp("user-state")
     env = {
@@ -45,8 +45,21 @@ def invoke(env, *args, timeout=600):
     return result
 
 
-def test_setup_prints_the_four_example_queries(user_env):
-    env, _ = user_env
+def test_the_readme_workflow_as_one_scenario(user_env):
+    """README's quick start, in order: setup, setup again, kill the emulator, converge, teardown.
+
+    One scenario, not one test per step: each step needs the state the step before
+    left, and a fresh apply costs ~30 s (the AWS provider's SQS waiter).
+    """
+    env, state = user_env
+    setup_prints_the_four_example_queries(env)
+    env_lets_plain_boto3_reach_the_stack(env)
+    second_setup_changes_nothing_and_says_so(env)
+    setup_converges_after_the_emulator_is_killed(env, state)
+    teardown_leaves_no_state_and_no_emulator(env, state)
+
+
+def setup_prints_the_four_example_queries(env):
     result = invoke(env, "setup")
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
@@ -56,8 +69,7 @@ def test_setup_prints_the_four_example_queries(user_env):
     assert "Next steps" in out
 
 
-def test_env_lets_plain_boto3_reach_the_stack(user_env):
-    env, _ = user_env
+def env_lets_plain_boto3_reach_the_stack(env):
     script = (
         'eval "$(invoke env)" && python -c "import boto3; '
         "t = boto3.client('dynamodb').describe_table(TableName='university')['Table']; "
@@ -74,16 +86,14 @@ def test_env_lets_plain_boto3_reach_the_stack(user_env):
     assert result.stdout.split() == ["ACTIVE", "NEW_AND_OLD_IMAGES"], result.stderr
 
 
-def test_second_setup_changes_nothing_and_says_so(user_env):
-    env, _ = user_env
+def second_setup_changes_nothing_and_says_so(env):
     result = invoke(env, "setup")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes" in result.stdout
     assert "Applied in" not in result.stdout
 
 
-def test_setup_converges_after_the_emulator_is_killed(user_env):
-    env, state = user_env
+def setup_converges_after_the_emulator_is_killed(env, state):
     info = json.loads((state / "local" / "emulator.json").read_text())
     os.killpg(info["pid"], signal.SIGKILL)
     time.sleep(0.5)
@@ -95,8 +105,7 @@ def test_setup_converges_after_the_emulator_is_killed(user_env):
     assert "No changes" in again.stdout
 
 
-def test_teardown_leaves_no_state_and_no_emulator(user_env):
-    env, state = user_env
+def teardown_leaves_no_state_and_no_emulator(env, state):
     info = json.loads((state / "local" / "emulator.json").read_text())
     result = invoke(env, "teardown", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -116,6 +116,11 @@ def weakened(emulator_url, tmp_path_factory):
     return stack.plan(out_file=target.state_dir / "weakened.tfplan")._raw
 
 
+# The weakened module's plan is independent of the real one: on its own worker
+# (xdist group) the two are planned at the same time.
+WEAKENED_GROUP = pytest.mark.xdist_group("policies-weakened")
+
+
 def edited(plan: dict, address: str, edit) -> dict:
     """A deep copy of `plan` whose resource at `address` went through `edit(change)`."""
     changed = copy.deepcopy(plan)
@@ -178,22 +183,26 @@ def test_the_unsafe_variables_break_only_those_two_policies(unsafe_vars):
     assert policies.failing(unsafe_vars) == {"deletion_protection", "replica"}
 
 
+@WEAKENED_GROUP
 def test_pitr_off_fails(weakened):
     assert messages(policies.pitr_enabled(weakened)) == [f"{TABLE}: point-in-time recovery is off"]
 
 
+@WEAKENED_GROUP
 def test_sse_off_fails(weakened):
     assert messages(policies.sse_enabled(weakened)) == [
         f"{TABLE}: server_side_encryption is not enabled"
     ]
 
 
+@WEAKENED_GROUP
 def test_ttl_on_another_attribute_fails(weakened):
     assert messages(policies.ttl_attribute(weakened)) == [
         f"{TABLE}: TTL attribute is 'validUntil' (enabled=True), expected 'expiresAt' enabled"
     ]
 
 
+@WEAKENED_GROUP
 def test_alarms_without_actions_fail(weakened):
     silent = {v.address for v in policies.alarms_have_actions(weakened)}
     throttle = {
@@ -205,6 +214,7 @@ def test_alarms_without_actions_fail(weakened):
     assert silent == throttle and len(throttle) >= 6
 
 
+@WEAKENED_GROUP
 def test_a_wildcard_in_the_lambda_policy_fails(weakened):
     # The override leaves only known values, so Terraform reads the document while
     # planning and the role policy's JSON is in the plan: the JSON path is checked.
@@ -221,6 +231,7 @@ def test_the_real_lambda_policy_is_checked_through_its_policy_document(real):
     assert "module.stream_processor.data.aws_iam_policy_document.permissions" in sources
 
 
+@WEAKENED_GROUP
 def test_the_weakened_module_breaks_exactly_what_it_overrides(weakened):
     assert policies.failing(weakened) == {"pitr", "sse", "ttl", "alarm_actions", "lambda_policy"}
 

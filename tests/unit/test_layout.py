@@ -51,7 +51,5 @@ def test_the_cycle_check_sees_a_cycle():
 
 
 def test_every_module_lives_in_a_concern(graph):
-    top_level = {
-        m for m in graph.find_children("harness") if m.rsplit(".", 1)[1] not in CONCERNS
-    }
+    top_level = {m for m in graph.find_children("harness") if m.rsplit(".", 1)[1] not in CONCERNS}
     assert top_level == set(), f"modules outside a concern subpackage: {sorted(top_level)}"

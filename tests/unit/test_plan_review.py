@@ -159,6 +159,8 @@ resource "terraform_data" "extra" {
 
 
 @pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.xdist_group("real-plan-review")
 def test_a_real_plan_that_replaces_the_table(local_target, tmp_path):
     """GIVEN an applied table, WHEN its range key changes and a resource is added,
     THEN the review flags the replacement first and matches Terraform's counts."""

@@ -82,6 +82,7 @@ def test_the_plan_comment_is_the_review_markdown_updated_in_place(workflow):
     assert "--out-dir plan-review" in commands(plan_job)
 
 
+@pytest.mark.slow
 def test_pre_commit_runs_every_lint_step():
     config = yaml.safe_load(PRE_COMMIT.read_text())
     entries = {hook["id"]: hook["entry"] for repo in config["repos"] for hook in repo["hooks"]}
