@@ -95,7 +95,23 @@ def pytest_collection_modifyitems(config, items):
             # Otherwise one group per module: module-scoped fixtures (a plan,
             # a deployed function) are built once, on one worker.
             item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
+    _slow_groups_first(items)
     _skip_aws_tests(config, items)
+
+
+def _slow_groups_first(items):
+    """Put every group that holds a slow test first, keeping the order within groups.
+
+    xdist hands groups to workers in collection order; a long group handed out
+    last would finish alone while the other workers idle.
+    """
+
+    def group(item):
+        return item.get_closest_marker("xdist_group").args[0]
+
+    slow = {group(item) for item in items if item.get_closest_marker("slow")}
+    order = {name: index for index, name in enumerate(dict.fromkeys(map(group, items)))}
+    items.sort(key=lambda item: (group(item) not in slow, order[group(item)]))
 
 
 def _skip_aws_tests(config, items):
