@@ -221,6 +221,52 @@ def emulator_status(c):
     print(f"log: {running.log_file}")
 
 
+@task(
+    help={
+        "target": TARGET_HELP,
+        "port": "emulator port for the local target",
+        "page_port": "port of the page on 127.0.0.1 (default 8765)",
+        "allow_writes": "aws: let the page write (the tour); the local target always may",
+        "no_browser": "do not open a browser, only print the address",
+        "export_workbench": "write the key design and seed items as a NoSQL Workbench "
+        "data model (format 3.0) to this file, then stop",
+        "screenshot": "save a PNG of the table view to this file (headless Chromium), then stop",
+    }
+)
+@friendly
+def explore(
+    c,
+    target=None,
+    port=None,
+    page_port=None,
+    allow_writes=False,
+    no_browser=False,
+    export_workbench=None,
+    screenshot=None,
+):
+    """See the design: a local page with the table, indexes, access patterns and the stack live."""
+    from pathlib import Path
+
+    from harness.explore import server, workbench
+
+    if export_workbench:
+        written = workbench.export(Path(export_workbench))
+        print(f"wrote {written} (NoSQL Workbench data model, format {workbench.FORMAT_VERSION})")
+        return
+    from harness.explore import browser
+    from harness.explore.app import create_app, stack_explorer
+
+    running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
+    app = create_app(stack_explorer(running, allow_writes))
+    if screenshot:
+        with server.ServerThread(app) as address:
+            saved = browser.screenshot(address, Path(screenshot))
+        print(f"saved {saved} (the table view of {address})")
+        return
+    page_port = server.check_port(int(page_port or server.DEFAULT_PORT))
+    server.serve(app, page_port, open_browser=not no_browser)
+
+
 def with_pattern_flags(function):
     """Give a task one optional flag per parameter in the catalog (--course, --start, ...).
 
@@ -269,7 +315,7 @@ emulator.add_task(emulator_start, "start")
 emulator.add_task(emulator_stop, "stop")
 emulator.add_task(emulator_status, "status")
 
-ns = Collection(setup, teardown, plan, lint, env, logs, query, emulator)
+ns = Collection(setup, teardown, plan, lint, env, logs, query, explore, emulator)
 ns.configure(
     {
         "target": "local",

@@ -496,3 +496,9 @@ def _plain(value: object) -> object:
     if isinstance(value, set | frozenset):
         return sorted(_plain(inner) for inner in value)
     return value
+
+
+def plain_item(raw: dict) -> dict:
+    """A DynamoDB JSON item ({"pk": {"S": ...}}) as plain Python values: whole numbers
+    become int, others float, sets sorted lists (what `run` returns for each item)."""
+    return _plain(_from_dynamodb_json(raw))

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from stack_writes import enrol
 
 pytestmark = pytest.mark.integration
 
@@ -35,17 +36,7 @@ def batch_lines(messages: list[str]) -> list[dict]:
 def test_an_enrollment_invokes_the_deployed_function_once_and_is_logged_within_2_s(stack):
     since_ms = int(time.time() * 1000)
     student = f"9{uuid.uuid4().int % 10_000:04d}"
-    key = {"pk": "course#103", "sk": f"student#{student}"}
-    stack.table().put_item(
-        Item={
-            **key,
-            "entityType": "student",
-            "studentID": student,
-            "courseID": "103",
-            "name": "Stream Check",
-            "expiresAt": 1893456000,
-        }
-    )
+    key = enrol(stack.table(), "103", student, "Stream Check")
     written = time.monotonic()
     while not batch_lines(log_messages(stack, since_ms)):
         # A generous bound: latency is bench/stream_throughput.py's to measure.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import grimp
 import pytest
 
-CONCERNS = ("stack", "model", "review", "ops", "emulator")
+CONCERNS = ("stack", "model", "review", "ops", "emulator", "explore")
 
 
 @pytest.fixture(scope="module")
