@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,19 @@ class Explorer:
     function_name: str | None = None
     alarm_names: list[str] = field(default_factory=list)
     allow_writes: bool = True
+
+    _clients: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def client(self, service: str, region: str | None = None):
+        """One boto3 client per service and region, made once: building a client reads
+        its service model from disk, which costs more than the calls the page makes
+        (boto3 clients are thread-safe)."""
+        key = (service, region or self.target.region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self.target.client(service, key[1])
+            return self._clients[key]
 
     @classmethod
     def from_outputs(cls, target: Target, outputs: dict, allow_writes: bool) -> Explorer:
@@ -94,11 +108,11 @@ def create_app(explorer: Explorer, *, live: bool = True) -> Starlette:
 
     def scan_table() -> dict:
         started = time.time()
-        scanned = items.scan(explorer.target.client("dynamodb"), explorer.table_name)
+        scanned = items.scan(explorer.client("dynamodb"), explorer.table_name)
         return {**scanned, "scannedAt": started}
 
     def scan_index(name: str) -> dict:
-        client = explorer.target.client("dynamodb")
+        client = explorer.client("dynamodb")
         described = {
             index["name"]: index for index in items.index_description(client, explorer.table_name)
         }
@@ -124,6 +138,7 @@ def create_app(explorer: Explorer, *, live: bool = True) -> Starlette:
                 explorer.table_name,
                 str(body.get("name", "")),
                 dict(body.get("params") or {}),
+                client=explorer.client("dynamodb"),
             )
         )
 

@@ -25,8 +25,11 @@ def form_values(form: Mapping[str, object]) -> dict[str, object | None]:
     }
 
 
-def run(target: Target, table_name: str, name: str, form: Mapping[str, object]) -> dict:
-    """Run pattern `name`; HarnessError (one line) when a parameter is wrong.
+def run(
+    target: Target, table_name: str, name: str, form: Mapping[str, object], client=None
+) -> dict:
+    """Run pattern `name` (through `client`, a DynamoDB client of `target` made here if
+    not given); HarnessError (one line) when a parameter is wrong.
 
     Returns {"pattern", "request" (DynamoDB JSON), "items", "keys" [[pk, sk]],
     "consumedCapacity" (summed over pages, or None), "pages", "boto3", "cli"}.
@@ -34,7 +37,7 @@ def run(target: Target, table_name: str, name: str, form: Mapping[str, object]) 
     pattern = access_patterns.get(name)
     bound = access_patterns.parse_cli_params(pattern, form_values(form))
     request = pattern.query_request(table_name, bound, low_level=True)
-    client = target.client("dynamodb")
+    client = client or target.client("dynamodb")
     items: list[dict] = []
     consumed: dict | None = None
     pages = 0

@@ -53,6 +53,12 @@ class Tour:
     table_name: str
     allow_writes: bool
     written: list[tuple[str, dict]] = field(default_factory=list)  # (region, key)
+    clients: dict = field(default_factory=dict, repr=False)
+
+    def client(self, region: str):
+        if region not in self.clients:
+            self.clients[region] = self.target.client("dynamodb", region)
+        return self.clients[region]
 
     def run(self, step: str) -> dict:
         """Do step `step`; returns {"step", "title", "did", "key", "expect": [...]}."""
@@ -67,7 +73,7 @@ class Tour:
 
     def _put(self, item: dict, region: str | None = None) -> list[str]:
         region = region or self.target.region
-        self.target.client("dynamodb", region).put_item(
+        self.client(region).put_item(
             TableName=self.table_name,
             Item={name: _SERIALIZER.serialize(value) for name, value in item.items()},
         )
@@ -157,7 +163,7 @@ class Tour:
     def _undo(self) -> dict:
         removed = []
         for region, key in reversed(self.written):
-            self.target.client("dynamodb", region).delete_item(
+            self.client(region).delete_item(
                 TableName=self.table_name,
                 Key={name: _SERIALIZER.serialize(value) for name, value in key.items()},
             )

@@ -105,6 +105,12 @@ def test_table_view_shows_every_entity_course_101_and_the_sparse_student_index(p
     chip = css(page, '#table-view tbody[data-pk="course#101"] span.attr[data-name="studentCount"]')
     assert "derived" in chip[0].get_attribute("class"), "the count is marked as derived"
 
+    def alarms() -> set[str]:
+        return {li.get_attribute("data-alarm") for li in css(page, "#alarms li.alarm")}
+
+    expected = set(stack.outputs["alarm_names"])
+    wait_for(page, lambda: alarms() == expected, 10, "the live view lists every alarm")
+
     click_tab(page, "indexes")
     css(page, '#index-buttons button[data-index="studentID-index"]')[0].click()
     wait_for(

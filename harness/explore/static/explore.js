@@ -35,6 +35,11 @@ const el = (tag, attrs = {}, ...children) => {
   return node;
 };
 const show = (value) => (typeof value === "object" ? JSON.stringify(value) : String(value));
+// Maps and lists shown in full would crowd the row: a summary, the whole value on hover.
+const brief = (value) =>
+  value && typeof value === "object"
+    ? Array.isArray(value) ? `[${value.length} items]` : `{${Object.keys(value).length} ${Object.keys(value).length === 1 ? "entry" : "entries"}}`
+    : String(value);
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -70,7 +75,7 @@ function attributeChip(item, name, changedNames) {
     "span",
     { class: classes.join(" "), "data-name": name, title: derived ? "derived by the stream processor" : indexKey ? "a GSI key attribute" : null },
     el("span", { class: "name", text: (derived ? "\u03a3 " : "") + name }),
-    el("span", { class: "value", text: show(item[name]) }),
+    el("span", { class: "value", text: brief(item[name]), title: typeof item[name] === "object" ? show(item[name]) : null }),
   );
 }
 function itemRow(item, { pkCell = null } = {}) {
@@ -140,8 +145,8 @@ function renderTable() {
     el("button", { id: "page-prev", text: "\u2039 previous", disabled: state.page === 0, onclick: () => { state.page--; renderTable(); } }),
     el("span", { id: "page-label", text: ` page ${state.page + 1} of ${pages} (${groups.length} item collections, ${state.items.size} items) ` }),
     el("button", { id: "page-next", text: "next \u203a", disabled: state.page >= pages - 1, onclick: () => { state.page++; renderTable(); } }),
-    hitsElsewhere ? el("span", { class: "note", text: ` ${hitsElsewhere} highlighted items on other pages` }) : null,
   );
+  if (hitsElsewhere) pager.append(el("span", { class: "note", text: ` ${hitsElsewhere} highlighted items on other pages` }));
 }
 function renderFacets() {
   for (const section of document.querySelectorAll("#facets-view .facet")) {
