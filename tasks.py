@@ -256,6 +256,8 @@ def explore(
     from harness.explore import browser
     from harness.explore.app import create_app, stack_explorer
 
+    if not screenshot:
+        page_port = server.check_port(page_port or server.DEFAULT_PORT)
     running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
     app = create_app(stack_explorer(running, allow_writes))
     if screenshot:
@@ -263,7 +265,6 @@ def explore(
             saved = browser.screenshot(address, Path(screenshot))
         print(f"saved {saved} (the table view of {address})")
         return
-    page_port = server.check_port(int(page_port or server.DEFAULT_PORT))
     server.serve(app, page_port, open_browser=not no_browser)
 
 

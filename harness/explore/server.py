@@ -22,8 +22,12 @@ def url(port: int) -> str:
     return f"http://{HOST}:{port}/"
 
 
-def check_port(port: int) -> int:
-    """`port` if it is free on 127.0.0.1; else a one-line error naming another way."""
+def check_port(port: int | str) -> int:
+    """`port` (a number or its text) if it is free on 127.0.0.1; else a one-line error."""
+    try:
+        port = int(port)
+    except ValueError:
+        raise HarnessError(f"--page-port must be a port number, got {port!r}") from None
     if not 0 < port < 65536:
         raise HarnessError(f"--page-port must be 1-65535, got {port}")
     with socket.socket() as probe:

@@ -11,7 +11,7 @@ import socket
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from invoke_cli import run_invoke
+from invoke_cli import assert_one_clear_line, run_invoke
 
 from harness import REPO_ROOT, HarnessError
 from harness.explore import live, requests, server, tour, workbench
@@ -169,6 +169,19 @@ def test_the_page_listens_on_loopback_only_and_names_a_taken_port():
         port = taken.getsockname()[1]
         with pytest.raises(HarnessError, match=f"port {port} on 127.0.0.1 is taken"):
             server.check_port(port)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "the local emulator is not running"),
+        (("--page-port", "http"), "--page-port must be a port number, got 'http'"),
+        (("--target", "prod"), "unknown target 'prod'"),
+    ],
+)
+def test_explore_fails_with_one_clear_line(tmp_path, args, expected):
+    env = {**os.environ, "HARNESS_STATE_DIR": str(tmp_path / "state")}
+    assert_one_clear_line(run_invoke(env, "explore", "--no-browser", *args), expected)
 
 
 def test_the_tour_refuses_to_write_unless_writes_are_allowed():
