@@ -17,6 +17,7 @@ from stack_writes import enrol
 from harness.explore import browser
 from harness.explore.app import Explorer, create_app
 from harness.explore.server import ServerThread
+from harness.model import key_design
 from harness.model.access_patterns import plain_item
 from harness.stack import seed
 
@@ -105,6 +106,12 @@ def test_table_view_shows_every_entity_course_101_and_the_sparse_student_index(p
     chip = css(page, '#table-view tbody[data-pk="course#101"] span.attr[data-name="studentCount"]')
     assert "derived" in chip[0].get_attribute("class"), "the count is marked as derived"
 
+    for facet in key_design.ENTITIES:  # one facet per entity type, with its key pattern
+        section = css(page, f'#facets-view section.facet[data-entity="{facet.entity_type}"]')
+        assert section and f"pk {facet.pk} · sk {facet.sk}" in " ".join(text(section[0]).split())
+    facet_rows = css(page, '#facets-view section.facet[data-entity="course"] tr.item')
+    assert {row.get_attribute("data-pk") for row in facet_rows} >= {"course#101", "course#104"}
+
     def alarms() -> set[str]:
         return {li.get_attribute("data-alarm") for li in css(page, "#alarms li.alarm")}
 
@@ -127,6 +134,18 @@ def test_table_view_shows_every_entity_course_101_and_the_sparse_student_index(p
     with_student = {(item["pk"], item["sk"]) for item in scanned if "studentID" in item}
     assert in_view == with_student, "the index view holds exactly the items that have studentID"
     assert len(in_view) < len(scanned), "the index is sparse"
+
+
+def test_the_table_view_pages_by_item_collection(page, explorer_url):
+    page.get(explorer_url + "?per_page=4")
+    wait_for(page, lambda: css(page, "#table-view tbody.collection"), 20, "no table view")
+    first = [body.get_attribute("data-pk") for body in css(page, "#table-view tbody.collection")]
+    assert len(first) == 4, "four item collections on a page, each whole"
+    page.find_element("id", "page-next").click()
+    second = [body.get_attribute("data-pk") for body in css(page, "#table-view tbody.collection")]
+    assert second and not set(first) & set(second)
+    assert max(first) < min(second), "pages follow the partition keys in order"
+    assert "page 2 of" in text(page.find_element("id", "page-label"))
 
 
 def test_students_in_course_highlights_its_three_students_and_its_boto3_call_agrees(

@@ -7,7 +7,8 @@ const MODEL = JSON.parse(document.getElementById("model").textContent);
 const EXPLORER = JSON.parse(document.getElementById("explorer").textContent);
 const PK = MODEL.partitionKey;
 const SK = MODEL.sortKey;
-const PER_PAGE = 25; // item collections per page of the table view
+// Item collections per page of the table view; ?per_page=N in the address changes it.
+const PER_PAGE = Math.max(1, Number(new URLSearchParams(location.search).get("per_page")) || 25);
 const CHANGED_MS = 4000; // how long a changed item stays marked
 
 const state = {
