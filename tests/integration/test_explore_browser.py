@@ -70,16 +70,38 @@ def wait_for(driver, condition, timeout: float, message: str):
         time.sleep(0.05)
 
 
-def css(driver, selector: str):
-    return driver.find_elements("css selector", selector)
+class Snapshot:
+    """An element as it was when read: the page re-renders on every stream record, so
+    elements are read in one script call instead of through stale references."""
+
+    def __init__(self, attributes: dict):
+        self.attributes = attributes
+
+    def get_attribute(self, name: str) -> str | None:
+        return self.attributes.get(name)
+
+
+SNAPSHOT = """
+return [...document.querySelectorAll(arguments[0])].map((node) => Object.assign(
+  Object.fromEntries([...node.attributes].map((a) => [a.name, a.value])),
+  {textContent: node.textContent}));
+"""
+
+
+def css(driver, selector: str) -> list[Snapshot]:
+    return [Snapshot(found) for found in driver.execute_script(SNAPSHOT, selector)]
 
 
 def text(element) -> str:
     return (element.get_attribute("textContent") or "").strip()
 
 
+def click(driver, selector: str) -> None:
+    driver.execute_script("document.querySelector(arguments[0]).click()", selector)
+
+
 def click_tab(driver, view: str) -> None:
-    css(driver, f'#tabs button[data-view="{view}"]')[0].click()
+    click(driver, f'#tabs button[data-view="{view}"]')
 
 
 def attribute_value(driver, pk: str, name: str) -> str | None:
@@ -119,7 +141,7 @@ def test_table_view_shows_every_entity_course_101_and_the_sparse_student_index(p
     wait_for(page, lambda: alarms() == expected, 10, "the live view lists every alarm")
 
     click_tab(page, "indexes")
-    css(page, '#index-buttons button[data-index="studentID-index"]')[0].click()
+    click(page, '#index-buttons button[data-index="studentID-index"]')
     wait_for(
         page,
         lambda: css(page, 'section.index[data-index="studentID-index"] tr.index-item'),
@@ -141,11 +163,11 @@ def test_the_table_view_pages_by_item_collection(page, explorer_url):
     wait_for(page, lambda: css(page, "#table-view tbody.collection"), 20, "no table view")
     first = [body.get_attribute("data-pk") for body in css(page, "#table-view tbody.collection")]
     assert len(first) == 4, "four item collections on a page, each whole"
-    page.find_element("id", "page-next").click()
+    click(page, "#page-next")
     second = [body.get_attribute("data-pk") for body in css(page, "#table-view tbody.collection")]
     assert second and not set(first) & set(second)
     assert max(first) < min(second), "pages follow the partition keys in order"
-    assert "page 2 of" in text(page.find_element("id", "page-label"))
+    assert "page 2 of" in text(css(page, "#page-label")[0])
 
 
 def test_students_in_course_highlights_its_three_students_and_its_boto3_call_agrees(
@@ -234,7 +256,7 @@ def test_the_tour_runs_end_to_end(page):
     click_tab(page, "tour")
     timeouts = {"enrol": 15, "expire": 30, "replicate": 15}
     for step, timeout in timeouts.items():
-        css(page, f'#tour-buttons button[data-step="{step}"]')[0].click()
+        click(page, f'#tour-buttons button[data-step="{step}"]')
         selector = f'li.tour-step[data-step="{step}"][data-done="true"]'
         try:
             wait_for(page, lambda sel=selector: css(page, sel), timeout, f"tour step {step}")
@@ -242,13 +264,14 @@ def test_the_tour_runs_end_to_end(page):
             steps = [text(node) for node in css(page, "li.tour-step")]
             raise AssertionError(f"tour step {step} did not finish: {steps}") from None
         if step == "enrol":
-            assert css(page, '#table-view tr.item.hit[data-pk="course#104"]'), "new row marked"
+            hit = '#table-view tr.item.hit[data-pk="course#104"]'
+            wait_for(page, lambda sel=hit: css(page, sel), 5, "the new row is not marked")
     expired = css(
         page, '#records li.record[data-event="REMOVE"][data-principal="dynamodb.amazonaws.com"]'
     )
     assert expired, "the TTL deletion is shown with the service's identity"
     assert css(page, '#lag li.lag[data-region="us-east-1"]'), "the replica lag is shown"
-    css(page, '#tour-buttons button[data-step="undo"]')[0].click()
+    click(page, '#tour-buttons button[data-step="undo"]')
     wait_for(page, lambda: css(page, 'li.tour-step[data-step="undo"]'), 10, "undo did not run")
 
 
