@@ -82,7 +82,12 @@ def create_app(explorer: Explorer, *, live: bool = True) -> Starlette:
     readers = Live(
         explorer.target, explorer.table_name, explorer.function_name, explorer.alarm_names
     )
-    tour = Tour(explorer.target, explorer.table_name, explorer.allow_writes)
+    tour = Tour(
+        explorer.target,
+        explorer.table_name,
+        explorer.allow_writes,
+        on_write=readers.note_write,
+    )
 
     def page(request: Request):
         context = {

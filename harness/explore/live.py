@@ -134,12 +134,20 @@ def _identity(identity: dict | None) -> dict | None:
 
 
 class ReplicationTracker:
-    """Pairs the same change seen on two regions' streams; publishes the lag."""
+    """Pairs the same change seen on two regions' streams; publishes the replica lag.
+
+    Which region wrote first: the one a `note_write` names (the page's own writes),
+    else the earlier ApproximateCreationDateTime (AWS rounds it to the second), else the
+    first one this page received. The lag is the difference of the times this page
+    received the two records, never below zero: it is good to this page's polling
+    interval (STREAM_POLL_SECONDS per region).
+    """
 
     def __init__(self, feed: Feed, window_seconds: float = 120.0) -> None:
         self.feed = feed
         self.window = window_seconds
-        self._seen: dict[str, tuple[str, float]] = {}
+        self._seen: dict[str, dict] = {}
+        self._origins: dict[str, tuple[str, float]] = {}
         self._lag: dict[str, dict] = {}
         self._lock = threading.Lock()
 
@@ -151,24 +159,46 @@ class ReplicationTracker:
             default=str,
         )
 
+    def note_write(self, key: list[str], region: str) -> None:
+        """The page itself writes `key` in `region`: that region is the change's origin."""
+        with self._lock:
+            self._origins[json.dumps(key)] = (region, time.time())
+
     def observe(self, described: dict) -> None:
         signature = self.signature(described)
-        region, now = described["region"], described["receivedAt"]
+        now = described["receivedAt"]
         with self._lock:
-            for old in [key for key, (_, at) in self._seen.items() if now - at > self.window]:
+            for old in [
+                k for k, seen in self._seen.items() if now - seen["receivedAt"] > self.window
+            ]:
                 del self._seen[old]
             first = self._seen.get(signature)
             if first is None:
-                self._seen[signature] = (region, now)
+                self._seen[signature] = described
                 return
-            origin, at = first
-            if origin == region:
+            if first["region"] == described["region"]:
                 return
-            lag = {"from": origin, "to": region, "lagMs": round((now - at) * 1000)}
-            self._lag[region] = {**lag, "key": described["key"], "at": now}
+            origin, replica = self._order(first, described)
+            lag = {
+                "from": origin["region"],
+                "to": replica["region"],
+                "lagMs": max(0, round((replica["receivedAt"] - origin["receivedAt"]) * 1000)),
+            }
+            self._lag[replica["region"]] = {**lag, "key": described["key"], "at": now}
             snapshot = dict(self._lag)
         self.feed.publish("replication", {**lag, "key": described["key"]})
         self.feed.set_state("lag", snapshot)
+
+    def _order(self, first: dict, second: dict) -> tuple[dict, dict]:
+        noted = self._origins.get(json.dumps(first["key"]))
+        if noted and noted[0] == second["region"]:
+            return second, first
+        if noted and noted[0] == first["region"]:
+            return first, second
+        created = (first["approximateCreationDateTime"], second["approximateCreationDateTime"])
+        if all(created) and created[1] < created[0]:
+            return second, first
+        return first, second
 
 
 class _Worker(threading.Thread):
@@ -326,8 +356,11 @@ class Live:
     stop_event: threading.Event = field(default_factory=threading.Event)
     workers: list[threading.Thread] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.tracker = ReplicationTracker(self.feed)
+
     def start(self) -> None:
-        tracker = ReplicationTracker(self.feed)
+        tracker = self.tracker
 
         def on_record(described: dict) -> None:
             self.feed.publish("record", described)
@@ -350,6 +383,10 @@ class Live:
             )
         for worker in self.workers:
             worker.start()
+
+    def note_write(self, key: list[str], region: str) -> None:
+        """Tell the replica-lag tracker that the page wrote `key` in `region`."""
+        self.tracker.note_write(key, region)
 
     def ready(self, timeout: float = 10.0) -> bool:
         """True once every stream reader holds its iterators (so later writes are seen)."""

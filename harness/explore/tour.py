@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from boto3.dynamodb.types import TypeSerializer
@@ -54,6 +55,7 @@ class Tour:
     allow_writes: bool
     written: list[tuple[str, dict]] = field(default_factory=list)  # (region, key)
     clients: dict = field(default_factory=dict, repr=False)
+    on_write: Callable[[list[str], str], None] | None = None  # told of each write: key, region
 
     def client(self, region: str):
         if region not in self.clients:
@@ -73,6 +75,8 @@ class Tour:
 
     def _put(self, item: dict, region: str | None = None) -> list[str]:
         region = region or self.target.region
+        if self.on_write:  # before the write: its records may arrive at once
+            self.on_write([item[key_design.PARTITION_KEY], item[key_design.SORT_KEY]], region)
         self.client(region).put_item(
             TableName=self.table_name,
             Item={name: _SERIALIZER.serialize(value) for name, value in item.items()},

@@ -122,6 +122,22 @@ def test_the_same_change_on_two_regions_streams_gives_the_replica_lag():
     assert feed.state["lag"]["us-east-1"]["lagMs"] == 250
 
 
+def test_the_region_that_wrote_is_the_origin_even_when_its_record_is_read_second():
+    """Each region's stream is polled on its own, so the replica's record can be read
+    first; the page knows where it wrote, and the lag is never negative."""
+    feed = live.Feed()
+    tracker = live.ReplicationTracker(feed)
+    new = {"pk": {"S": "user#202"}, "sk": {"S": "session#w"}, "entityType": {"S": "session"}}
+    east = live.describe_record(stream_record("INSERT", None, new), "us-east-1")
+    west = live.describe_record(stream_record("INSERT", None, new), "us-west-2")
+    tracker.note_write(east["key"], "us-west-2")
+    tracker.observe(east)
+    tracker.observe({**west, "receivedAt": east["receivedAt"] + 0.05})
+    (replication,) = [data for _, kind, data in feed.after(0) if kind == "replication"]
+    assert (replication["from"], replication["to"]) == ("us-west-2", "us-east-1")
+    assert replication["lagMs"] == 0
+
+
 @pytest.mark.parametrize(
     ("name", "form"),
     [
