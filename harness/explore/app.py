@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from harness import HarnessError
-from harness.explore import design, items, requests
+from harness.explore import design, items, pattern_query
 from harness.explore.live import Live
 from harness.explore.tour import STEPS, Tour
 from harness.model import key_design
@@ -138,7 +138,7 @@ def create_app(explorer: Explorer, *, live: bool = True) -> Starlette:
         except ValueError:
             return JSONResponse({"error": "send JSON: {name, params}"}, status_code=400)
         return await _in_thread(
-            lambda: requests.run(
+            lambda: pattern_query.run(
                 explorer.target,
                 explorer.table_name,
                 str(body.get("name", "")),

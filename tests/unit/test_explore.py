@@ -14,7 +14,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from invoke_cli import assert_one_clear_line, run_invoke
 
 from harness import REPO_ROOT, HarnessError
-from harness.explore import live, requests, server, tour, workbench
+from harness.explore import live, pattern_query, server, tour, workbench
 from harness.model import access_patterns, key_design
 from harness.stack import seed, targets
 
@@ -152,7 +152,7 @@ def test_the_form_is_validated_exactly_as_the_cli_validates(name, form):
     with pytest.raises(HarnessError) as from_cli:
         access_patterns.parse_cli_params(name, {k: v or None for k, v in form.items()})
     with pytest.raises(HarnessError) as from_page:
-        requests.run(target, key_design.TABLE_NAME, name, form)
+        pattern_query.run(target, key_design.TABLE_NAME, name, form)
     assert str(from_page.value) == str(from_cli.value)
 
 
@@ -160,13 +160,13 @@ def test_the_boto3_call_and_cli_command_carry_the_whole_request():
     pattern = access_patterns.get("course-with-roster")
     request = pattern.query_request("university", pattern.bind({"course": "101"}))
     target = targets.local("http://127.0.0.1:4566")
-    code = requests.boto3_call(request, target)
+    code = pattern_query.boto3_call(request, target)
     compile(code, "<boto3 call>", "exec")
     assert "endpoint_url='http://127.0.0.1:4566'" in code
     for name in request:
         assert f"    {name}=" in code
 
-    words = shlex.split(requests.cli_command(request, target))
+    words = shlex.split(pattern_query.cli_command(request, target))
     assert words[:3] == ["aws", "dynamodb", "query"]
     options = dict(zip(words[3::2], words[4::2], strict=True))
     assert options["--filter-expression"] == request["FilterExpression"]
