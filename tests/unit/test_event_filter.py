@@ -366,10 +366,11 @@ def test_exists_true_needs_the_type_key_to_reach_the_leaf():
 
 
 def test_exists_on_each_dynamodb_type():
-    """[LAMBDA-DDB] Exists on leaf nodes; [EB-OPS] exists; a null or false leaf exists
-    ([REC-EB content_anything_but_string_null]: null is a present value); an empty list has no
-    leaf ([REC-EB exists_list_empty_NEG]); list elements are typed objects, so the leaf is below
-    the type key."""
+    """[LAMBDA-DDB] Exists on leaf nodes; [EB-OPS] exists; a false leaf exists; an empty list
+    has no leaf ([REC-EB exists_list_empty_NEG]); list elements are typed objects, so the leaf
+    is below the type key. A JSON null counts as present: inferred from [REC-EB
+    content_anything_but_string_null] (exists on null itself is not recorded; DynamoDB records
+    carry no JSON null, their NULL type is {"NULL": true})."""
     cases = [
         ({"N": [{"exists": True}]}, {"N": "0"}, True),
         ({"BOOL": [{"exists": True}]}, {"BOOL": False}, True),
