@@ -380,8 +380,10 @@ class MappingRunner:
         sizes: dict[int, int] = {}
         expired: list[Entry] = []
         end = self.checkpoint or 0
+        batch_size = esm.batch_size  # moto properties, read once: this loop is the hot path
+        stream_arn = esm.event_source_arn
         for record in records:
-            event = to_event_record(record, esm.event_source_arn)
+            event = to_event_record(record, stream_arn)
             if not matcher(event):
                 end = record.sequence + 1
                 if not lanes and not expired:
@@ -390,22 +392,25 @@ class MappingRunner:
             if cutoff is not None and record.arrival < cutoff and not lanes:
                 expired.append((record, event))
                 end = record.sequence + 1
-                if len(expired) >= esm.batch_size:
+                if len(expired) >= batch_size:
                     break
                 continue
             if expired:
                 break
             lane = zlib.crc32(lane_key(record)) % factor if lane_key else 0
-            batch = lanes.setdefault(lane, [])
+            batch = lanes.get(lane)
+            if batch is None:
+                batch = lanes[lane] = []
+                sizes[lane] = 0
+            elif len(batch) >= batch_size:
+                break
             record_size = len(json.dumps(event))
-            if len(batch) >= esm.batch_size or (
-                batch and sizes[lane] + record_size > MAX_PAYLOAD_BYTES
-            ):
+            if batch and sizes[lane] + record_size > MAX_PAYLOAD_BYTES:
                 break
             batch.append((record, event))
-            sizes[lane] = sizes.get(lane, 0) + record_size
+            sizes[lane] += record_size
             end = record.sequence + 1
-            if factor == 1 and len(batch) >= esm.batch_size:
+            if factor == 1 and len(batch) >= batch_size:
                 break
         return list(lanes.values()), expired, end
 
