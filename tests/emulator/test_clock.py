@@ -111,6 +111,7 @@ def fast_sweeping_emulator(tmp_path):
     process.stop(tmp_path)
 
 
+@pytest.mark.slow
 def test_ttl_expiry_follows_the_emulators_clock(fast_sweeping_emulator):
     """An item whose TTL is an hour away (howitworks-ttl.html: deleted after its epoch)
     is deleted once the emulator's clock has moved an hour on, and not before."""
