@@ -28,6 +28,7 @@ InvalidParameterValueException rather than accepted and ignored.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
@@ -676,7 +677,7 @@ def get_configuration(self: EventSourceMapping) -> dict[str, Any]:
     if _is_stream_source(self.event_source_arn):
         for name, default in DESCRIBED_DEFAULTS.items():
             if configuration.get(name) is None:
-                configuration[name] = json.loads(json.dumps(default))
+                configuration[name] = copy.deepcopy(default)
         on_failure = dict(configuration["DestinationConfig"].get("OnFailure") or {})
         if not on_failure.get("Destination"):
             on_failure.pop("Destination", None)  # "" removes the destination (AWS docs)
