@@ -133,7 +133,7 @@ def test_parallelization_factor_runs_batches_at_once_and_keeps_each_keys_order(e
     scenario.put(*keys)
     scenario.put(*keys, v={"N": "2"})
     scenario.update_mapping(Enabled=True)
-    scenario.wait_for_invocations(12, timeout=30)
+    scenario.wait_for_invocations(12, timeout=120)  # cold starts of up to 4 workers
     settle(0.5)
     records = [r for event in scenario.invocations() for r in event["Records"]]
     assert len(records) == 12, "each record once"
