@@ -23,6 +23,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from harness.emulator import clock
+
 # Order matters only where an extension builds on another's patch.
 EXTENSIONS = (
     "harness.emulator.moto_fixes",
@@ -33,6 +35,7 @@ EXTENSIONS = (
 )
 
 STATUS_PATH = "/_emulator/status"
+CLOCK_PATH = "/_emulator/clock"
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Settings:
     replication_delay_seconds: float = 0.1
     ttl_sweep_interval_seconds: float = 5.0
     stream_poll_interval_seconds: float = 0.1
+    clock_speed: float = 1.0  # emulated seconds per real second; see harness.emulator.clock
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -83,6 +87,8 @@ class Emulator:
 
 
 def install_extensions(emulator: Emulator, names: tuple[str, ...] = EXTENSIONS) -> None:
+    clock.emulator_clock.reset(emulator.settings.clock_speed)
+    emulator.on_reset(lambda: clock.emulator_clock.reset(emulator.settings.clock_speed))
     for name in names:
         module = importlib.import_module(name)
         module.install(emulator)
@@ -104,7 +110,12 @@ def _hook_reset(emulator: Emulator) -> None:
 
 
 class _StatusMiddleware:
-    """Answers GET /_emulator/status so tools can tell our emulator from any server."""
+    """Answers the emulator's own paths before moto sees the request.
+
+    GET /_emulator/status tells our emulator from any server. GET /_emulator/clock shows
+    the emulated time; POST /_emulator/clock with {"advance_seconds": N} and/or
+    {"speed": S} moves it (see harness.emulator.clock).
+    """
 
     def __init__(self, app, emulator: Emulator):
         self.app = app
@@ -112,21 +123,48 @@ class _StatusMiddleware:
         self.started = time.time()
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == STATUS_PATH:
-            body = json.dumps(
-                {
-                    "emulator": "dynamodb-single-table-reference",
-                    "pid": os.getpid(),
-                    "endpoint": self.emulator.endpoint_url,
-                    "extensions": self.emulator.installed,
-                    "uptime_seconds": round(time.time() - self.started, 1),
-                }
-            ).encode()
-            start_response(
-                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-            )
-            return [body]
+        path = environ.get("PATH_INFO")
+        if path == STATUS_PATH:
+            return _json_answer(start_response, 200, self._status())
+        if path == CLOCK_PATH:
+            return self._clock(environ, start_response)
         return self.app(environ, start_response)
+
+    def _status(self) -> dict:
+        return {
+            "emulator": "dynamodb-single-table-reference",
+            "pid": os.getpid(),
+            "endpoint": self.emulator.endpoint_url,
+            "extensions": self.emulator.installed,
+            "uptime_seconds": round(time.time() - self.started, 1),
+        }
+
+    def _clock(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                unknown = set(request) - {"advance_seconds", "speed"}
+                if unknown:
+                    raise ValueError(f"unknown field(s) {sorted(unknown)}")
+                if "speed" in request:
+                    clock.emulator_clock.set_speed(float(request["speed"]))
+                if "advance_seconds" in request:
+                    clock.emulator_clock.advance(float(request["advance_seconds"]))
+            except (ValueError, TypeError, AttributeError) as error:
+                message = f'{error}; send {{"advance_seconds": N}} and/or {{"speed": S}}'
+                return _json_answer(start_response, 400, {"message": message})
+        return _json_answer(start_response, 200, clock.emulator_clock.describe())
+
+
+def _json_answer(start_response, status: int, document: dict):
+    body = json.dumps(document).encode()
+    reason = {200: "OK", 400: "Bad Request"}[status]
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 class _RequestHandler(MotoRequestHandler):

@@ -3,63 +3,113 @@
 moto stores a mapping's settings but ignores them: it invokes the function inside PutItem and
 then drops the records. Here moto's inline dispatch is off (see `streams`), and a poller reads
 each enabled mapping's shard in order and applies BatchSize, the batching window,
-StartingPosition, FilterCriteria, partial batch responses, retries, record age, bisection and
-the on-failure destination. The function runs in the Docker-free Lambda runtime.
+StartingPosition, FilterCriteria, partial batch responses, retries, record age, bisection,
+ParallelizationFactor and the on-failure destination (`esm_destinations`). The function
+runs in the Docker-free Lambda runtime. Record ages, the batching window and retry back-off
+are measured on the emulator's clock (`clock`), so a faster clock makes them pass sooner.
 
-Policy where AWS leaves room: one batch in flight per mapping (ParallelizationFactor 1, which
-is always compliant); on a function error with bisection on, the batch is split at once and
-the halves run in order, down to single records, and the retry quota applies to each piece as
-its own batch; a piece's approximateInvokeCount counts only its own invocations.
+The control plane answers as AWS does (AWS-recorded responses in LocalStack's
+test_lambda_integration_dynamodbstreams.snapshot.json): Create, Update and Delete answer 202,
+StateTransitionReason is "User action", every stream setting is in the answer with its
+default, a second mapping of one function to one stream is a 409, and FunctionName may be
+any identifier form AWS accepts (`lambda_runtime.lambda_api`).
 
-Not emulated: tumbling windows (TumblingWindowInSeconds is validated and stored, records are
-delivered without window state) and ParallelizationFactor above 1 (runs as 1).
+Policy where AWS leaves room: on a function error with bisection on, the batch is split at
+once and the halves run in order, down to single records, and the retry quota applies to
+each piece as its own batch; a piece's approximateInvokeCount counts only its own
+invocations. With ParallelizationFactor N the shard's records go to N lanes by a hash of
+their partition key (so each key keeps its order, as AWS guarantees); each round invokes
+one batch per lane at once and the shard's checkpoint moves when all of them are done.
+Filtered-out records are dropped before the age check, so they never reach a destination.
+
+Not emulated: tumbling windows. TumblingWindowInSeconds above 0 is refused with a clear
+InvalidParameterValueException rather than accepted and ignored.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
-import time
-import uuid
+import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_backends
 from moto.awslambda.responses import LambdaResponse
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import StreamShard
 
-from harness.emulator import streams
+from harness.emulator import clock, esm_destinations, streams
+from harness.emulator.esm_destinations import RECORD_AGE_EXCEEDED, RETRIES_EXHAUSTED
 from harness.emulator.event_filter import FilterPatternError, compile_criteria
+from harness.emulator.lambda_runtime.lambda_api import function_arn
 
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 SCAN_LIMIT = 10_000
-MAX_BACKOFF = 5.0  # seconds between retries of a failing batch, at most
+MAX_BACKOFF = 5.0  # emulated seconds between retries of a failing batch, at most
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST")
 RESPONSE_TYPES = ("ReportBatchItemFailures",)
+# AWS's ranges for a DynamoDB stream mapping (services-ddb-params.html).
 RANGES = {
     "BatchSize": (1, 10_000),
     "MaximumBatchingWindowInSeconds": (0, 300),
     "ParallelizationFactor": (1, 10),
     "MaximumRetryAttempts": (-1, 10_000),
-    # AWS requires -1 or 60..604800; the emulator also takes 0..59 so tests need not wait.
-    "MaximumRecordAgeInSeconds": (-1, 604_800),
     "TumblingWindowInSeconds": (0, 900),
+}
+# MaximumRecordAgeInSeconds: -1 (infinite) or 60..604800 (API_CreateEventSourceMapping.html).
+RECORD_AGE_RANGE = (60, 604_800)
+# What every stream mapping's description shows when the setting was never given
+# (AWS-recorded create/get/list answers in test_lambda_integration_dynamodbstreams.snapshot.json).
+DESCRIBED_DEFAULTS: dict[str, Any] = {
+    "BisectBatchOnFunctionError": False,
+    "DestinationConfig": {"OnFailure": {}},
+    "FunctionResponseTypes": [],
+    "MaximumBatchingWindowInSeconds": 0,
+    "MaximumRecordAgeInSeconds": -1,
+    "MaximumRetryAttempts": -1,
+    "ParallelizationFactor": 1,
+    "TumblingWindowInSeconds": 0,
 }
 
 InvokeFn = Callable[[Any, bytes], Any]
+Entry = tuple[streams.StreamRecord, dict[str, Any]]  # a record and its Lambda event form
 
 
 def _runtime_invoke(function: Any, payload: bytes) -> Any:
     from harness.emulator.lambda_runtime import invoke_function
 
     return invoke_function(function, payload)
+
+
+class MappingConflict(LambdaClientError):
+    """409: the function already has a mapping on this stream (AWS's wording, recorded)."""
+
+    code = 409
+
+    def __init__(self, stream_arn: str, function_name: str, existing_uuid: str):
+        super().__init__(
+            "ResourceConflictException",
+            f'The event source arn (" {stream_arn} ") and function (" {function_name} ") '
+            "provided mapping already exists. Please update or delete the existing mapping "
+            f"with UUID {existing_uuid}",
+        )
+
+
+class MappingNotFound(LambdaClientError):
+    """404 for an unknown UUID (moto's GetEventSourceMapping wording, also AWS's)."""
+
+    code = 404
+
+    def __init__(self) -> None:
+        super().__init__("ResourceNotFoundException", "The resource you requested does not exist.")
 
 
 # --------------------------------------------------------------------------- validation
@@ -70,7 +120,11 @@ def _is_stream_source(arn: str | None) -> bool:
 
 
 def validate_spec(spec: dict[str, Any], creating: bool) -> None:
-    """Reject what AWS rejects for a DynamoDB-stream mapping (InvalidParameterValueException)."""
+    """Reject what AWS rejects for a DynamoDB-stream mapping (InvalidParameterValueException).
+
+    Also refuses TumblingWindowInSeconds above 0, which AWS accepts and the emulator does
+    not run (README, "Event source mapping conformance").
+    """
     if creating:
         position = spec.get("StartingPosition")
         if not position:
@@ -87,6 +141,20 @@ def validate_spec(spec: dict[str, Any], creating: bool) -> None:
             raise InvalidParameterValueException(
                 f"{name} {value} is out of range; it must be between {low} and {high}"
             )
+    age = spec.get("MaximumRecordAgeInSeconds")
+    low, high = RECORD_AGE_RANGE
+    if age is not None and int(age) != -1 and not low <= int(age) <= high:
+        raise InvalidParameterValueException(
+            f"MaximumRecordAgeInSeconds {age} is out of range; it must be -1 or between "
+            f"{low} and {high} (to see records age sooner, speed up the emulator's clock: "
+            "EMULATOR_CLOCK_SPEED or POST /_emulator/clock)"
+        )
+    window = spec.get("TumblingWindowInSeconds")
+    if window is not None and int(window) > 0:
+        raise InvalidParameterValueException(
+            f"TumblingWindowInSeconds {window}: tumbling windows are not emulated (AWS accepts "
+            "0 to 900); leave it unset or 0 here"
+        )
     unknown = set(spec.get("FunctionResponseTypes") or ()) - set(RESPONSE_TYPES)
     if unknown:
         raise InvalidParameterValueException(
@@ -162,74 +230,6 @@ def interpret(result: Any, batch_sequences: list[int], partial_responses: bool) 
     return Outcome(ok=False, failed_from=min(failed))
 
 
-# --------------------------------------------------------------------------- destinations
-
-
-def _iso(epoch: float, milliseconds: bool = False) -> str:
-    moment = datetime.fromtimestamp(epoch, UTC)
-    if milliseconds:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def failure_record(
-    esm: EventSourceMapping,
-    shard_id: str,
-    records: list[streams.StreamRecord],
-    condition: str,
-    invoke_count: int,
-    last_result: Any | None,
-) -> dict[str, Any]:
-    """The JSON AWS sends to an OnFailure destination: where the records are, not the records."""
-    document: dict[str, Any] = {
-        "requestContext": {
-            "requestId": last_result.request_id if last_result else str(uuid.uuid4()),
-            "functionArn": esm.function_arn,
-            "condition": condition,
-            "approximateInvokeCount": invoke_count,
-        },
-    }
-    if last_result is not None:
-        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
-        if last_result.function_error:
-            response_context["functionError"] = last_result.function_error
-        document["responseContext"] = response_context
-    document["version"] = "1.0"
-    document["timestamp"] = _iso(time.time(), milliseconds=True)
-    document["DDBStreamBatchInfo"] = {
-        "shardId": shard_id,
-        "startSequenceNumber": records[0].record["dynamodb"]["SequenceNumber"],
-        "endSequenceNumber": records[-1].record["dynamodb"]["SequenceNumber"],
-        "approximateArrivalOfFirstRecord": _iso(records[0].arrival),
-        "approximateArrivalOfLastRecord": _iso(records[-1].arrival),
-        "batchSize": len(records),
-        "streamArn": esm.event_source_arn,
-    }
-    return document
-
-
-def send_to_destination(esm: EventSourceMapping, document: dict[str, Any]) -> None:
-    """Deliver a failure record to the mapping's OnFailure SQS queue or SNS topic, if any."""
-    target = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
-    if not target:
-        return
-    body = json.dumps(document)
-    _, _, service, region, account, name = target.split(":", 5)
-    try:
-        if service == "sqs":
-            from moto.sqs.models import sqs_backends
-
-            sqs_backends[account][region].send_message(name, body)
-        elif service == "sns":
-            from moto.sns.models import sns_backends
-
-            sns_backends[account][region].publish(message=body, arn=target)
-        else:
-            log.warning("on-failure destination %s is not supported by the emulator", target)
-    except Exception:  # the destination may be gone; AWS drops the record then too
-        log.exception("could not deliver the failure record to %s", target)
-
-
 # --------------------------------------------------------------------------- the poller
 
 
@@ -254,9 +254,24 @@ def _find_shard(stream_arn: str) -> StreamShard | None:
     return table.stream_shard
 
 
+def _lane_key(shard: StreamShard) -> Callable[[streams.StreamRecord], bytes]:
+    """The bytes that decide a record's lane: its partition key value."""
+    attribute = shard.table.hash_key_attr
+
+    def key(record: streams.StreamRecord) -> bytes:
+        value = record.record["dynamodb"]["Keys"].get(attribute)
+        return json.dumps(value, sort_keys=True).encode()
+
+    return key
+
+
 @dataclass
 class MappingRunner:
-    """Reads one mapping's shard in order and invokes its function; one batch in flight."""
+    """Reads one mapping's shard in order and invokes its function, one round at a time.
+
+    A round is one batch, or with ParallelizationFactor N up to N batches (one per lane)
+    delivered at once; the shard checkpoint moves past the round when all are done.
+    """
 
     account: str
     region: str
@@ -268,6 +283,7 @@ class MappingRunner:
     _window_deadline: float | None = None
     _filter_key: str | None = None
     _filter: Callable[[dict[str, Any]], bool] = field(default=lambda record: True)
+    _lanes: ThreadPoolExecutor | None = None
     thread: threading.Thread | None = None
 
     # -- lifecycle
@@ -285,18 +301,22 @@ class MappingRunner:
         return esm if esm is not None and esm.enabled else None
 
     def run(self) -> None:
-        while self.alive():
-            esm = self.mapping()
-            if esm is None:
-                break
-            try:
-                worked = esm.enabled and self.step(esm)
-            except Exception:
-                log.exception("stream mapping %s: poll failed", self.uuid)
-                worked = False
-            if not worked:
-                self.poller.sleep(self.poller.poll_interval())
-        self.poller.forget(self)
+        try:
+            while self.alive():
+                esm = self.mapping()
+                if esm is None:
+                    break
+                try:
+                    worked = esm.enabled and self.step(esm)
+                except Exception:
+                    log.exception("stream mapping %s: poll failed", self.uuid)
+                    worked = False
+                if not worked:
+                    self.poller.sleep(self.poller.poll_interval())
+        finally:
+            if self._lanes is not None:
+                self._lanes.shutdown(wait=False)
+            self.poller.forget(self)
 
     # -- one poll
 
@@ -308,7 +328,7 @@ class MappingRunner:
         return self._filter
 
     def step(self, esm: EventSourceMapping) -> bool:
-        """Deliver at most one batch; True if anything moved (poll again at once)."""
+        """Deliver at most one round; True if anything moved (poll again at once)."""
         shard = _find_shard(esm.event_source_arn)
         if shard is None:
             return False
@@ -323,120 +343,185 @@ class MappingRunner:
         records = streams.records_from(shard, self.checkpoint, SCAN_LIMIT)
         if not records:
             return False
-        records = self._discard_expired(esm, shard.id, records, invoke_count=0, last=None)
-        if not records:
+        lanes, expired, end = self._gather(esm, shard, records)
+        if expired:
+            self._discard(esm, shard.id, expired, RECORD_AGE_EXCEEDED, 0, None)
+            self.checkpoint = max(self.checkpoint, end)
             return True
-        matcher = self._matcher(esm)
-        batch: list[tuple[streams.StreamRecord, dict[str, Any]]] = []
-        end = self.checkpoint
-        size = 0
-        for record in records:
-            event = to_event_record(record, esm.event_source_arn)
-            if not matcher(event):
-                end = record.sequence + 1
-                if not batch:
-                    self.checkpoint = end  # filtered records are passed over for good
-                continue
-            record_size = len(json.dumps(event))
-            if batch and size + record_size > MAX_PAYLOAD_BYTES:
-                break
-            batch.append((record, event))
-            size += record_size
-            end = record.sequence + 1
-            if len(batch) >= esm.batch_size:
-                break
-        if not batch:
-            self.checkpoint = end
+        if not lanes:
+            self.checkpoint = max(self.checkpoint, end)
             return True
         window = esm.max_batch_window or 0
-        if window and len(batch) < esm.batch_size:
-            now = time.monotonic()
+        if window and sum(len(batch) for batch in lanes) < esm.batch_size:
+            now = clock.monotonic()
             if self._window_deadline is None:
                 self._window_deadline = now + window
             if now < self._window_deadline:
                 return False
         self._window_deadline = None
-        if self.deliver(batch, shard.id):
+        if self._deliver_round(lanes, shard.id):
             self.checkpoint = max(self.checkpoint, end)
         return True
 
-    def _discard_expired(
+    def _gather(
+        self, esm: EventSourceMapping, shard: StreamShard, records: list[streams.StreamRecord]
+    ) -> tuple[list[list[Entry]], list[Entry], int]:
+        """The next round's batches (one per lane used), or the expired records that lead.
+
+        Returns (batches, expired, end): `end` is the sequence number after the last record
+        the round accounts for. Records the filter drops are passed over for good; a round
+        stops before a record whose lane is full, so no lane overtakes another's records.
+        """
+        matcher = self._matcher(esm)
+        factor = max(1, int(esm.parallelization_factor or 1))
+        lane_key = _lane_key(shard) if factor > 1 else None
+        max_age = esm.max_record_age
+        cutoff = clock.now() - max_age if max_age is not None and max_age >= 0 else None
+        lanes: dict[int, list[Entry]] = {}
+        sizes: dict[int, int] = {}
+        expired: list[Entry] = []
+        end = self.checkpoint or 0
+        batch_size = esm.batch_size  # moto properties, read once: this loop is the hot path
+        stream_arn = esm.event_source_arn
+        for record in records:
+            event = to_event_record(record, stream_arn)
+            if not matcher(event):
+                end = record.sequence + 1
+                if not lanes and not expired:
+                    self.checkpoint = end
+                continue
+            if cutoff is not None and record.arrival < cutoff and not lanes:
+                expired.append((record, event))
+                end = record.sequence + 1
+                if len(expired) >= batch_size:
+                    break
+                continue
+            if expired:
+                break
+            lane = zlib.crc32(lane_key(record)) % factor if lane_key else 0
+            batch = lanes.get(lane)
+            if batch is None:
+                batch = lanes[lane] = []
+                sizes[lane] = 0
+            elif len(batch) >= batch_size:
+                break
+            record_size = len(json.dumps(event))
+            if batch and sizes[lane] + record_size > MAX_PAYLOAD_BYTES:
+                break
+            batch.append((record, event))
+            sizes[lane] += record_size
+            end = record.sequence + 1
+            if factor == 1 and len(batch) >= batch_size:
+                break
+        return list(lanes.values()), expired, end
+
+    def _deliver_round(self, lanes: list[list[Entry]], shard_id: str) -> bool:
+        """Deliver each lane's batch, at once when there are several; False if interrupted."""
+        if len(lanes) == 1:
+            return self.deliver(lanes[0], shard_id)
+        if self._lanes is None:
+            self._lanes = ThreadPoolExecutor(RANGES["ParallelizationFactor"][1], "stream-lane")
+        # Lanes never move the shard checkpoint: one lane's progress says nothing of another's.
+        futures = [
+            self._lanes.submit(self.deliver, batch, shard_id, checkpointing=False)
+            for batch in lanes
+        ]
+        return all([future.result() for future in futures])
+
+    def _discard(
         self,
         esm: EventSourceMapping,
         shard_id: str,
-        records: list[streams.StreamRecord],
+        entries: list[Entry],
+        condition: str,
         invoke_count: int,
-        last: Any | None,
-    ) -> list[streams.StreamRecord]:
-        """Records older than MaximumRecordAgeInSeconds go to the destination, not the function."""
-        max_age = esm.max_record_age
-        if max_age is None or max_age < 0:
-            return records
-        cutoff = time.time() - max_age
-        expired = [r for r in records if r.arrival < cutoff]
-        if not expired:
-            return records
-        document = failure_record(esm, shard_id, expired, "RecordAgeExceeded", invoke_count, last)
-        send_to_destination(esm, document)
-        self.checkpoint = max(self.checkpoint or 0, expired[-1].sequence + 1)
-        return records[len(expired) :]
+        last_call: esm_destinations.Call | None,
+    ) -> None:
+        """Send the invocation record of discarded records to the mapping's destination."""
+        first, last = entries[0][0], entries[-1][0]
+        batch = esm_destinations.DiscardedBatch(
+            mapping_uuid=self.uuid,
+            function_arn=esm.function_arn,
+            stream_arn=esm.event_source_arn,
+            shard_id=shard_id,
+            first_sequence=first.record["dynamodb"]["SequenceNumber"],
+            last_sequence=last.record["dynamodb"]["SequenceNumber"],
+            first_arrival=first.arrival,
+            last_arrival=last.arrival,
+            size=len(entries),
+            event={"Records": [event for _, event in entries]},
+        )
+        destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+        esm_destinations.send(destination, batch, condition, invoke_count, last_call)
 
     # -- delivery with retries, partial responses and bisection
 
-    def deliver(
-        self, batch: list[tuple[streams.StreamRecord, dict[str, Any]]], shard_id: str
-    ) -> bool:
-        """Invoke until the batch succeeds or is discarded; False if the mapping went away."""
+    def deliver(self, batch: list[Entry], shard_id: str, checkpointing: bool = True) -> bool:
+        """Invoke until the batch succeeds or is discarded; False if the mapping went away.
+
+        With `checkpointing`, progress inside the batch (records discarded for age, a
+        partial failure's successful prefix, a finished bisection half) moves the checkpoint.
+        """
         attempts = 0
-        last = None
+        last_call: esm_destinations.Call | None = None
         while True:
             esm = self.active_mapping()
             if esm is None:
                 return False
-            kept = self._discard_expired(esm, shard_id, [r for r, _ in batch], attempts, last)
-            batch = batch[len(batch) - len(kept) :]
-            if not batch:
-                return True
+            max_age = esm.max_record_age
+            if max_age is not None and max_age >= 0:
+                cutoff = clock.now() - max_age
+                expired = [entry for entry in batch if entry[0].arrival < cutoff]
+                if expired:
+                    self._discard(esm, shard_id, expired, RECORD_AGE_EXCEEDED, attempts, last_call)
+                    self._advance(checkpointing, expired[-1][0].sequence + 1)
+                    batch = batch[len(expired) :]
+                    if not batch:
+                        return True
             function = self._function(esm)
             if function is None:
                 self.poller.sleep(self.poller.poll_interval())
                 continue
             payload = json.dumps({"Records": [event for _, event in batch]}).encode()
             try:
-                last = self.poller.invoke(function, payload)
+                result = self.poller.invoke(function, payload)
             except Exception:
                 # Failures before the function runs do not count as attempts, as in AWS.
                 log.exception("stream mapping %s: invoke failed", self.uuid)
                 self.poller.sleep(self.poller.poll_interval())
                 continue
             attempts += 1
+            last_call = esm_destinations.Call(
+                result.request_id, result.function_error, str(function.version)
+            )
             sequences = [record.sequence for record, _ in batch]
             partial = "ReportBatchItemFailures" in (esm.function_response_types or ())
-            outcome = interpret(last, sequences, partial)
+            outcome = interpret(result, sequences, partial)
             if outcome.ok:
                 self.last_processing_result = "OK"
                 return True
             self.last_processing_result = "PROBLEM: Function call failed"
             if outcome.failed_from is not None:
                 # Checkpoint before the lowest failed record; retry from there only.
-                self.checkpoint = max(self.checkpoint or 0, outcome.failed_from)
+                self._advance(checkpointing, outcome.failed_from)
                 batch = [(r, e) for r, e in batch if r.sequence >= outcome.failed_from]
             elif esm.bisect_on_error and len(batch) > 1:
                 middle = (len(batch) + 1) // 2
-                if not self.deliver(batch[:middle], shard_id):
+                if not self.deliver(batch[:middle], shard_id, checkpointing):
                     return False
-                self.checkpoint = max(self.checkpoint or 0, batch[middle - 1][0].sequence + 1)
-                return self.deliver(batch[middle:], shard_id)
+                self._advance(checkpointing, batch[middle - 1][0].sequence + 1)
+                return self.deliver(batch[middle:], shard_id, checkpointing)
             retries = esm.max_retry_attempts
             if retries is not None and retries >= 0 and attempts > retries:
-                records = [record for record, _ in batch]
-                document = failure_record(
-                    esm, shard_id, records, "RetryAttemptsExhausted", attempts, last
-                )
-                send_to_destination(esm, document)
+                self._discard(esm, shard_id, batch, RETRIES_EXHAUSTED, attempts, last_call)
                 return True
             # Back off like Lambda does, so a record that always fails does not spin the CPU.
-            self.poller.sleep(min(self.poller.poll_interval() * 2 ** (attempts - 1), MAX_BACKOFF))
+            backoff = min(self.poller.poll_interval() * 2 ** (attempts - 1), MAX_BACKOFF)
+            self.poller.wait_emulated(backoff)
+
+    def _advance(self, checkpointing: bool, sequence: int) -> None:
+        if checkpointing:
+            self.checkpoint = max(self.checkpoint or 0, sequence)
 
     def _function(self, esm: EventSourceMapping) -> Any | None:
         try:
@@ -475,7 +560,12 @@ class StreamPoller:
             self._runners.clear()
 
     def sleep(self, seconds: float) -> None:
+        """Wait real seconds (poll intervals), or until the poller stops."""
         self._stop.wait(seconds)
+
+    def wait_emulated(self, seconds: float) -> None:
+        """Wait seconds of the emulator's clock (AWS time: back-off), or until it stops."""
+        clock.sleep(seconds, self._stop)
 
     def stopping(self, runner: MappingRunner) -> bool:
         return self._stop.is_set() or self._runners.get(runner.uuid) is not runner
@@ -517,69 +607,125 @@ class StreamPoller:
 _poller: StreamPoller | None = None
 _original_create = LambdaBackend.create_event_source_mapping
 _original_update = LambdaBackend.update_event_source_mapping
+_original_list = LambdaBackend.list_event_source_mappings
 _original_configuration = EventSourceMapping.get_configuration
 _original_create_response = LambdaResponse.create_event_source_mapping
 _original_update_response = LambdaResponse.update_event_source_mapping
+_original_delete_response = LambdaResponse.delete_event_source_mapping
 
 
 def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
-    """Validate like AWS, remember where LATEST starts, and keep moto from dispatching inline."""
+    """Validate like AWS, refuse a duplicate, remember where LATEST starts, no inline dispatch.
+
+    FunctionArn is the function's ARN with the qualifier the caller gave (a version or alias
+    mapping invokes that version or alias), whatever form FunctionName took.
+    """
     stream_source = _is_stream_source(spec.get("EventSourceArn"))
+    target = None
     if stream_source:
         validate_spec(spec, creating=True)
+        self.get_function(spec.get("FunctionName") or "")  # ResourceNotFoundException first
+        target = function_arn(spec["FunctionName"], self.region_name, self.account_id)
+        for existing in self._event_source_mappings.values():
+            if (existing.event_source_arn, existing.function_arn) == (
+                spec["EventSourceArn"],
+                target,
+            ):
+                raise MappingConflict(spec["EventSourceArn"], spec["FunctionName"], existing.uuid)
     latest = streams.next_sequence_number()
     esm = _original_create(self, spec)
     if stream_source:
+        esm.function_arn = target
         esm.emulator_latest_position = latest
         for backend in dynamodb_backends.get(self.account_id, {}).values():
             for table in backend.tables.values():
-                table.lambda_event_source_mappings.pop(esm.function_arn, None)
+                table.lambda_event_source_mappings.clear()
     return esm
 
 
 def update_event_source_mapping(
     self: LambdaBackend, uuid: str, spec: dict[str, Any]
 ) -> EventSourceMapping | None:
+    """Validate like AWS; a new FunctionName keeps its qualifier in FunctionArn."""
     esm = self.get_event_source_mapping(uuid)
-    if esm is not None and _is_stream_source(esm.event_source_arn):
-        validate_spec(spec, creating=False)
-    return _original_update(self, uuid, spec)
+    if esm is None:
+        raise MappingNotFound()
+    if not _is_stream_source(esm.event_source_arn):
+        return _original_update(self, uuid, spec)
+    validate_spec(spec, creating=False)
+    updated = _original_update(self, uuid, spec)
+    if updated is not None and spec.get("FunctionName"):
+        updated.function_arn = function_arn(spec["FunctionName"], self.region_name, self.account_id)
+    return updated
+
+
+def list_event_source_mappings(
+    self: LambdaBackend, event_source_arn: str, function_name: str
+) -> list[EventSourceMapping]:
+    """Filter by the function the identifier names, in any form AWS accepts."""
+    if not function_name:
+        return list(_original_list(self, event_source_arn, function_name))
+    wanted = function_arn(function_name, self.region_name, self.account_id)
+    return [esm for esm in _original_list(self, event_source_arn, "") if esm.function_arn == wanted]
 
 
 def get_configuration(self: EventSourceMapping) -> dict[str, Any]:
+    """A mapping's description as AWS gives it: no Tags, "User action", stream defaults."""
     configuration = _original_configuration(self)
+    configuration.pop("Tags", None)  # AWS lists tags with ListTags only
+    configuration["StateTransitionReason"] = "User action"
     if _is_stream_source(self.event_source_arn):
+        for name, default in DESCRIBED_DEFAULTS.items():
+            if configuration.get(name) is None:
+                configuration[name] = copy.deepcopy(default)
+        on_failure = dict(configuration["DestinationConfig"].get("OnFailure") or {})
+        if not on_failure.get("Destination"):
+            on_failure.pop("Destination", None)  # "" removes the destination (AWS docs)
+        configuration["DestinationConfig"] = {
+            **configuration["DestinationConfig"],
+            "OnFailure": on_failure,
+        }
         result = _poller.last_processing_result(self.uuid) if _poller else None
         configuration["LastProcessingResult"] = result or "No records processed"
-    return configuration
+    return dict(sorted(configuration.items()))
 
 
-def _with_state(response: Any, state: str) -> Any:
-    status, headers, body = response
-    if status >= 300:
+def _answer(response: Any, status: int, state: str) -> Any:
+    code, headers, body = response
+    if code >= 300:
         return response
     document = json.loads(body)
     document["State"] = state
-    return status, headers, json.dumps(document)
+    return status, {**headers, "status": status}, json.dumps(document)
 
 
 def create_event_source_mapping_response(self: LambdaResponse) -> Any:
-    """AWS answers Create with State Creating; the next Get shows Enabled or Disabled."""
-    return _with_state(_original_create_response(self), "Creating")
+    """AWS answers Create with 202 and State Creating; the next Get shows Enabled or Disabled."""
+    return _answer(_original_create_response(self), 202, "Creating")
 
 
 def update_event_source_mapping_response(self: LambdaResponse) -> Any:
+    """202 with State Updating, Enabling or Disabling; an unknown UUID is a typed 404."""
     enabled = (self.json_body or {}).get("Enabled")
     state = "Updating" if enabled is None else "Enabling" if enabled else "Disabling"
-    return _with_state(_original_update_response(self), state)
+    return _answer(_original_update_response(self), 202, state)
+
+
+def delete_event_source_mapping_response(self: LambdaResponse) -> Any:
+    """202 with State Deleting; an unknown UUID is a typed 404 (moto answered "{}")."""
+    if self.backend.get_event_source_mapping(self.path.split("/")[-1]) is None:
+        raise MappingNotFound()
+    return _answer(_original_delete_response(self), 202, "Deleting")
 
 
 PATCHES = (
     (LambdaBackend, "create_event_source_mapping", create_event_source_mapping),
     (LambdaBackend, "update_event_source_mapping", update_event_source_mapping),
+    (LambdaBackend, "list_event_source_mappings", list_event_source_mappings),
     (EventSourceMapping, "get_configuration", get_configuration),
     (LambdaResponse, "create_event_source_mapping", create_event_source_mapping_response),
     (LambdaResponse, "update_event_source_mapping", update_event_source_mapping_response),
+    (LambdaResponse, "delete_event_source_mapping", delete_event_source_mapping_response),
 )
 
 

@@ -26,6 +26,8 @@ from moto.dynamodb.models.table import StreamShard
 from moto.dynamodb.models.utilities import dynamo_json_dump
 from moto.dynamodbstreams.models import ShardIterator
 
+from harness.emulator import clock
+
 RETENTION_SECONDS = 24 * 60 * 60
 SEQUENCE_DIGITS = 21
 # The Streams API spells the identity's keys PrincipalId/Type (botocore's
@@ -53,7 +55,7 @@ def next_sequence_number() -> int:
 
 
 class StreamRecord:
-    """One stream record: the Streams API's JSON plus its number and precise arrival time."""
+    """One stream record: the Streams API's JSON, its number, its arrival (clock.now())."""
 
     __slots__ = ("sequence", "arrival", "record")
 
@@ -92,7 +94,7 @@ def _build_record(shard: StreamShard, old: Item | None, new: Item | None) -> dic
         keys[table.range_key_attr] = either.range_key.to_json()
     keys = json.loads(dynamo_json_dump(keys))
     dynamodb: dict[str, Any] = {
-        "ApproximateCreationDateTime": int(time.time()),
+        "ApproximateCreationDateTime": int(clock.now()),
         "Keys": keys,
     }
     size = sum(len(name.encode()) for name in keys)
@@ -127,7 +129,7 @@ def _append(shard: StreamShard, old: Item | None, new: Item | None) -> None:
         _last_sequence += 1
         sequence = _last_sequence
         record["dynamodb"]["SequenceNumber"] = format_sequence_number(sequence)
-        now = time.time()
+        now = clock.now()
         shard.items.append(StreamRecord(sequence, now, record))
         _trim(shard, now)
 
@@ -175,7 +177,7 @@ def get(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
 def records_from(shard: StreamShard, start: int, limit: int) -> list[StreamRecord]:
     """Up to `limit` retained records of `shard` whose sequence number is at least `start`."""
     with _append_lock:
-        _trim(shard, time.time())  # a quiet table still loses day-old records
+        _trim(shard, clock.now())  # a quiet table still loses day-old records
         items = shard.items
         first = bisect.bisect_left(items, start, key=lambda r: r.sequence)
         return items[first : first + limit]

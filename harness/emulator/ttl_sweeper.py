@@ -2,16 +2,17 @@
 
 moto stores a table's TimeToLive setting and never acts on it. AWS deletes expired items in
 the background, some time after they expire, and the REMOVE stream record names the service
-as its author. The sweeper runs every `ttl_sweep_interval_seconds` over every table in every
-region and account; the deletes go through moto's backend so the stream sees them, inside
-`streams.service_deletion()` so the record carries AWS's userIdentity.
+as its author. The sweeper runs every `ttl_sweep_interval_seconds` (real seconds) over every
+table in every region and account and compares TTL values with the emulator's clock
+(harness.emulator.clock: a faster or advanced clock expires items sooner). The deletes go
+through moto's backend so the stream sees them, inside `streams.service_deletion()` so the
+record carries AWS's userIdentity.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,7 +21,7 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
-from harness.emulator import streams
+from harness.emulator import clock, streams
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def sweep_table(backend: DynamoDBBackend, table: Table, now: float) -> int:
 
 def sweep_all(now: float | None = None) -> int:
     """One pass over every table in every account and region."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     deleted = 0
     for _, regions in list(dynamodb_backends.items()):
         for _, backend in list(regions.items()):

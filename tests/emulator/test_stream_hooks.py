@@ -16,6 +16,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
+from moto.s3.models import S3Backend
 from moto.sns.models import SNSBackend
 from moto.sqs.models import SQSBackend
 from test_stream_support import moto_table
@@ -35,9 +36,11 @@ PATCHED = [
     (DynamoDBBackend, "transact_write_items", ["self", "transact_items"]),
     (LambdaBackend, "create_event_source_mapping", ["self", "spec"]),
     (LambdaBackend, "update_event_source_mapping", ["self", "uuid", "spec"]),
+    (LambdaBackend, "list_event_source_mappings", ["self", "event_source_arn", "function_name"]),
     (EventSourceMapping, "get_configuration", ["self"]),
     (LambdaResponse, "create_event_source_mapping", ["self"]),
     (LambdaResponse, "update_event_source_mapping", ["self"]),
+    (LambdaResponse, "delete_event_source_mapping", ["self"]),
 ]
 
 
@@ -145,6 +148,7 @@ def test_event_source_mapping_has_the_settings_the_poller_reads():
         "destination_config",
         "function_arn",
         "event_source_arn",
+        "parallelization_factor",
     ):
         assert hasattr(mapping, attribute), f"EventSourceMapping.{attribute} is gone"
     backend = LambdaBackend("us-east-1", "123456789012")
@@ -158,6 +162,11 @@ def test_destinations_are_reached_through_these_backend_methods():
         "message_body",
     ]
     assert list(inspect.signature(SNSBackend.publish).parameters)[1:3] == ["message", "arn"]
+    assert list(inspect.signature(S3Backend.put_object).parameters)[1:4] == [
+        "bucket_name",
+        "key_name",
+        "value",
+    ]
 
 
 def test_item_helpers_used_to_build_records():

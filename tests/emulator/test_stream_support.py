@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def clients(endpoint_url: str, region: str = REGION) -> dict[str, Any]:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    names = ("dynamodb", "dynamodbstreams", "lambda", "iam", "sqs", "sns", "logs")
+    names = ("dynamodb", "dynamodbstreams", "lambda", "iam", "sqs", "sns", "logs", "s3")
     return {name: boto3.client(name, **settings) for name in names}
 
 
@@ -181,6 +182,13 @@ class StreamScenario:
 
     def invocations(self) -> list[dict]:
         """Every event the function received, oldest first."""
+        return [json.loads(item["event"]["S"]) for item in self._calls()]
+
+    def call_start_times(self) -> list[int]:
+        """When each invocation's handler started (time.time_ns() inside it), oldest first."""
+        return [int(item["sk"]["S"]) for item in self._calls()]
+
+    def _calls(self) -> list[dict]:
         items = []
         pages = (
             self.aws["dynamodb"]
@@ -194,7 +202,7 @@ class StreamScenario:
         for page in pages:
             items.extend(page["Items"])
         items.sort(key=lambda item: item["sk"]["S"])
-        return [json.loads(item["event"]["S"]) for item in items]
+        return items
 
     def delivered_keys(self) -> list[list[str]]:
         """The keys of each invocation's records, in delivery order."""
@@ -233,11 +241,26 @@ class StreamScenario:
         return self.aws["lambda"].update_event_source_mapping(UUID=self.mapping_id, **settings)
 
     def mapping(self) -> dict:
-        return self.aws["lambda"].get_event_source_mapping(UUID=self.mapping_id)
+        return self.mapping_of(self.mapping_id)
+
+    def mapping_of(self, uuid: str) -> dict:
+        return self.aws["lambda"].get_event_source_mapping(UUID=uuid)
 
 
 def on_failure_to(arn: str = FAILURE_QUEUE_ARN) -> dict:
     return {"DestinationConfig": {"OnFailure": {"Destination": arn}}}
+
+
+def advance_clock(endpoint_url: str, seconds: float) -> dict:
+    """Move the emulator's clock `seconds` forward (POST /_emulator/clock); its answer."""
+    request = urllib.request.Request(
+        endpoint_url + "/_emulator/clock",
+        data=json.dumps({"advance_seconds": seconds}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 def settle(seconds: float = 1.0) -> None:

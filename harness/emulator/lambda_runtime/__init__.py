@@ -6,6 +6,9 @@ run the very bytes Terraform uploaded, in a warm Python worker per function vers
 function's environment, Timeout and a context object, and with its log in CloudWatch Logs.
 Nothing here falls back to Docker.
 
+It also fixes where moto's Lambda API accepts less than AWS's (function identifiers, error
+bodies): see `lambda_api`.
+
 Public interface for other extensions: `invoke_function(function, payload) -> InvocationResult`.
 """
 
@@ -41,6 +44,7 @@ def _current() -> Runtime:
 
 def install(emulator) -> None:
     """Patch moto to run functions here; kill workers on reset and on emulator stop."""
+    from harness.emulator.lambda_runtime import lambda_api
     from harness.emulator.lambda_runtime.moto_hooks import install_hooks
 
     global _runtime
@@ -48,5 +52,6 @@ def install(emulator) -> None:
         _runtime.close()
     _runtime = Runtime(emulator.endpoint_url)
     install_hooks(_current)
+    lambda_api.install()
     emulator.on_reset(_runtime.shutdown)
     emulator.add_worker(lambda: None, _runtime.close)
