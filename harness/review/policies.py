@@ -101,15 +101,31 @@ def sse_enabled(plan: dict) -> list[Violation]:
     ]
 
 
+def unprotected_replicas(plan: dict) -> list[tuple[str, str]]:
+    """(table address, region) of each replica of a deletion-protected table.
+
+    A replica is a table of its own with its own DeletionProtectionEnabled
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection).
+    Provider 5.100's `replica {}` block has no argument for it and does not
+    copy the primary's, so every replica made by that block is unprotected.
+    """
+    return [
+        (table.address, replica.get("region_name"))
+        for table in planned(plan, TABLE)
+        if table.values.get("deletion_protection_enabled") is True
+        for replica in table.values.get("replica") or []
+    ]
+
+
 def deletion_protection_outside_local(plan: dict) -> list[Violation]:
-    """Deletion protection on every table unless the plan's environment is local.
+    """Deletion protection on every table and every replica unless the environment is local.
 
     A plan without an `environment` variable counts as non-local: the safe side.
     """
     environment = variable(plan, "environment")
     if environment == LOCAL_ENVIRONMENT:
         return []
-    return [
+    found = [
         Violation(
             "deletion_protection",
             table.address,
@@ -118,6 +134,16 @@ def deletion_protection_outside_local(plan: dict) -> list[Violation]:
         for table in planned(plan, TABLE)
         if table.values.get("deletion_protection_enabled") is not True
     ]
+    found += [
+        Violation(
+            "deletion_protection",
+            address,
+            f"the replica in {region} is not deletion-protected (a replica {{}} block "
+            "cannot set it with provider 5.100)",
+        )
+        for address, region in unprotected_replicas(plan)
+    ]
+    return found
 
 
 def stream_new_and_old_images(plan: dict) -> list[Violation]:

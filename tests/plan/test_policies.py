@@ -175,6 +175,24 @@ def test_deletion_protection_off_fails_outside_local(unsafe_vars, real):
     ]
 
 
+def test_an_unprotected_replica_fails_outside_local_and_the_review_warns(real):
+    """A replica has its own DeletionProtectionEnabled, and provider 5.100's replica block
+    cannot set it: with the table protected, the replica is still deletable
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection)."""
+
+    def protected(change):
+        change["after"]["deletion_protection_enabled"] = True
+
+    sandbox = edited(real, TABLE, protected)
+    sandbox["variables"]["environment"] = {"value": "aws"}
+    assert messages(policies.deletion_protection_outside_local(sandbox)) == [
+        f"{TABLE}: the replica in us-west-2 is not deletion-protected "
+        "(a replica {} block cannot set it with provider 5.100)"
+    ]
+    assert "Replicas without deletion protection" in plan_review.render_markdown(sandbox)
+    assert "Replicas without deletion protection" not in plan_review.render_markdown(real)
+
+
 def test_a_table_without_replica_fails(unsafe_vars):
     assert messages(policies.replica_present(unsafe_vars)) == [f"{TABLE}: the table has no replica"]
 
