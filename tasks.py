@@ -120,14 +120,14 @@ def plan(c, target=None, port=None, out_dir=None):
 @task(
     help={
         "only": "run only this step (repeatable): terraform-fmt, terraform-validate, checkov, "
-        "ruff-check, ruff-format, actionlint",
+        "iam-policies, ruff-check, ruff-format, actionlint",
         "install_tools": "first install checkov (own virtualenv) and actionlint if missing",
     },
     iterable=["only"],
 )
 @friendly
 def lint(c, only=None, install_tools=False):
-    """Static checks: terraform fmt and validate, checkov, ruff, actionlint."""
+    """Static checks: terraform fmt and validate, checkov, IAM policies, ruff, actionlint."""
     from harness.review import lint as linting
 
     if install_tools:

@@ -24,6 +24,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from harness.emulator import clock
+from harness.emulator.ttl_rules import TimeToLiveRules
 
 # Order matters only where an extension builds on another's patch.
 EXTENSIONS = (
@@ -196,7 +197,7 @@ class EmulatorServer:
             host, self._server.server_address[1], settings or Settings.from_env()
         )
         install_extensions(self.emulator)
-        self._server.app = _StatusMiddleware(app, self.emulator)
+        self._server.app = _StatusMiddleware(TimeToLiveRules(app), self.emulator)
         self._thread: threading.Thread | None = None
 
     @property

@@ -20,8 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import REPO_ROOT, STATE_ROOT, TERRAFORM_DIR
-from harness.stack import provider_mirror
+from harness import REPO_ROOT, STATE_ROOT, TERRAFORM_DIR, HarnessError
+from harness.emulator import process
+from harness.review import iam_validation
+from harness.stack import provider_mirror, targets
+from harness.stack.terraform import Stack
 
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_VENV = STATE_ROOT / "tools" / "checkov"
@@ -189,10 +192,37 @@ def actionlint() -> Outcome:
     return _run([*command, *map(str, workflow_files())])
 
 
+def iam_policies(tf_dir: Path = TERRAFORM_DIR) -> Outcome:
+    """Every IAM policy document in a plan of `tf_dir`, checked against AWS's catalogue.
+
+    Terraform needs an AWS API to plan (it reads the caller and the region),
+    so the module is planned against a private emulator that lives only for
+    this step; nothing is applied. The rules are `iam_validation`'s.
+    """
+    with tempfile.TemporaryDirectory(prefix="lint-iam-") as work:
+        state_dir = Path(work)
+        try:
+            running = process.start_private(state_dir / "emulator")
+            stack = Stack(targets.local(running.endpoint_url, state_dir=state_dir), tf_dir=tf_dir)
+            stack.build_lambda()
+            stack.init()
+            plan = stack.plan(out_file=state_dir / "tfplan")._raw
+        except HarnessError as error:
+            return Outcome("FAIL", f"could not plan {tf_dir}: {error}")
+        finally:
+            process.stop(state_dir / "emulator")
+    documents = list(iam_validation.documents_in_plan(plan))
+    findings = [f"{where}: {finding}" for where, finding in iam_validation.validate_plan(plan)]
+    if findings:
+        return Outcome("FAIL", "\n".join(findings))
+    return Outcome("PASS", f"{len(documents)} policy documents match AWS's catalogue")
+
+
 STEPS: dict[str, Callable[[], Outcome]] = {
     "terraform-fmt": terraform_fmt,
     "terraform-validate": terraform_validate,
     "checkov": checkov,
+    "iam-policies": iam_policies,
     "ruff-check": ruff_check,
     "ruff-format": ruff_format,
     "actionlint": actionlint,

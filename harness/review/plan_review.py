@@ -15,6 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.review import policies
+
 MARKER = "<!-- terraform-plan-review -->"
 TABLE_TYPE = "aws_dynamodb_table"
 ROOT_MODULE = "(root module)"
@@ -204,6 +206,7 @@ def render_markdown(plan: dict, title: str = "Terraform plan") -> str:
         lines += ["> [!CAUTION]", f"> **This plan destroys {what}.**", ">"]
         lines += [f"> {_loud_line(change)}" for change in loud]
         lines.append("")
+    lines += _unprotected_replica_warning(plan)
     lines += [f"**{review.counts}**", ""]
     if not review.has_changes:
         lines.append("No changes. The infrastructure matches the configuration.")
@@ -224,6 +227,20 @@ def render_markdown(plan: dict, title: str = "Terraform plan") -> str:
         names = ", ".join(f"`{name}`" for name in review.output_changes)
         lines += [f"Outputs that change: {names}", ""]
     return "\n".join(lines)
+
+
+def _unprotected_replica_warning(plan: dict) -> list[str]:
+    """A warning for each replica that DeleteTable can remove although its primary is protected."""
+    replicas = policies.unprotected_replicas(plan)
+    if not replicas:
+        return []
+    lines = ["> [!WARNING]", "> **Replicas without deletion protection.**", ">"]
+    lines += [
+        f"> - `{address}`: the replica in {region} can be deleted although the table is "
+        "protected (provider 5.100's `replica {}` block cannot protect it; see README)"
+        for address, region in replicas
+    ]
+    return [*lines, ""]
 
 
 _ORDER = {DELETE: 0, REPLACE: 1, UPDATE: 2, CREATE: 3, FORGET: 4, NO_OP: 5}

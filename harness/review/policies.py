@@ -14,6 +14,9 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from harness.review import iam_catalogue, iam_validation
+from harness.review.iam_validation import as_list
+
 TABLE = "aws_dynamodb_table"
 ALARM = "aws_cloudwatch_metric_alarm"
 LAMBDA = "aws_lambda_function"
@@ -98,15 +101,31 @@ def sse_enabled(plan: dict) -> list[Violation]:
     ]
 
 
+def unprotected_replicas(plan: dict) -> list[tuple[str, str]]:
+    """(table address, region) of each replica of a deletion-protected table.
+
+    A replica is a table of its own with its own DeletionProtectionEnabled
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection).
+    Provider 5.100's `replica {}` block has no argument for it and does not
+    copy the primary's, so every replica made by that block is unprotected.
+    """
+    return [
+        (table.address, replica.get("region_name"))
+        for table in planned(plan, TABLE)
+        if table.values.get("deletion_protection_enabled") is True
+        for replica in table.values.get("replica") or []
+    ]
+
+
 def deletion_protection_outside_local(plan: dict) -> list[Violation]:
-    """Deletion protection on every table unless the plan's environment is local.
+    """Deletion protection on every table and every replica unless the environment is local.
 
     A plan without an `environment` variable counts as non-local: the safe side.
     """
     environment = variable(plan, "environment")
     if environment == LOCAL_ENVIRONMENT:
         return []
-    return [
+    found = [
         Violation(
             "deletion_protection",
             table.address,
@@ -115,6 +134,16 @@ def deletion_protection_outside_local(plan: dict) -> list[Violation]:
         for table in planned(plan, TABLE)
         if table.values.get("deletion_protection_enabled") is not True
     ]
+    found += [
+        Violation(
+            "deletion_protection",
+            address,
+            f"the replica in {region} is not deletion-protected (a replica {{}} block "
+            "cannot set it with provider 5.100)",
+        )
+        for address, region in unprotected_replicas(plan)
+    ]
+    return found
 
 
 def stream_new_and_old_images(plan: dict) -> list[Violation]:
@@ -206,27 +235,23 @@ def _is_wildcard(resource: str | None) -> bool:
     return rest == "*" or (len(kind_and_name) >= 2 and kind_and_name[1] == "*")
 
 
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _statements(source: Planned) -> Iterator[dict]:
     """Policy statements of a role policy (its JSON) or of a policy document data source."""
-    if source.type == "aws_iam_policy_document":
-        for statement in source.values.get("statement") or []:
-            yield {
-                "Effect": statement.get("effect") or "Allow",
-                "Action": statement.get("actions") or [],
-                "Resource": statement.get("resources") or [],
-                "NotResource": statement.get("not_resources") or [],
-                "Sid": statement.get("sid") or "",
-            }
+    if source.type == iam_validation.POLICY_DOCUMENT_DATA:
+        document = iam_validation.document_from_data_source(source.values)
+        yield from iam_validation.statements(document)
         return
     document = source.values.get("policy")
     if document:
-        yield from _as_list(json.loads(document).get("Statement"))
+        yield from iam_validation.statements(json.loads(document))
+
+
+def _needs_no_resource(pattern: str) -> bool:
+    """Log writes, and actions without resource-level permissions (IAM matches them to "*")."""
+    if pattern in LOG_WRITE_ACTIONS:
+        return True
+    actions = iam_catalogue.actions_matching(pattern)
+    return bool(actions) and not any(action.resource_level for action in actions)
 
 
 def lambda_policy_sources(plan: dict) -> Iterator[Planned]:
@@ -239,7 +264,8 @@ def lambda_policy_sources(plan: dict) -> Iterator[Planned]:
 
 
 def lambda_policy_without_wildcards(plan: dict) -> list[Violation]:
-    """No `*` resource in the Lambda's permissions, except for writing its own logs.
+    """No `*` resource in the Lambda's permissions, except for writing its own logs
+    and for actions that support no resource-level permissions (dynamodb:ListStreams).
 
     The policies attached in the Lambda's module are read as JSON when the plan
     knows them, and through the `aws_iam_policy_document` data sources they are
@@ -254,10 +280,10 @@ def lambda_policy_without_wildcards(plan: dict) -> list[Violation]:
             if statement.get("NotResource"):
                 message = f"{sid} grants NotResource, i.e. everything else"
                 found.append(Violation("lambda_policy", source.address, message))
-            actions = set(_as_list(statement.get("Action")))
-            wild = [r for r in _as_list(statement.get("Resource")) if _is_wildcard(r)]
-            if wild and not actions <= LOG_WRITE_ACTIONS:
-                granted = ", ".join(sorted(actions - LOG_WRITE_ACTIONS))
+            actions = {a for a in as_list(statement.get("Action")) if not _needs_no_resource(a)}
+            wild = [r for r in as_list(statement.get("Resource")) if _is_wildcard(r)]
+            if wild and actions:
+                granted = ", ".join(sorted(actions))
                 message = f"{sid} grants {granted} on wildcard resource {', '.join(wild)}"
                 found.append(Violation("lambda_policy", source.address, message))
     return found
@@ -277,6 +303,16 @@ def replica_present(plan: dict) -> list[Violation]:
     return found
 
 
+def iam_documents_valid(plan: dict) -> list[Violation]:
+    """Every IAM policy document in the plan passes `iam_validation`'s rules, which read
+    AWS's Service Authorization Reference: known actions, each granted on a resource
+    type it supports, no "*" where a resource-level permission exists."""
+    return [
+        Violation("iam_catalogue", where, str(finding))
+        for where, finding in iam_validation.validate_plan(plan)
+    ]
+
+
 POLICIES: dict[str, Callable[[dict], list[Violation]]] = {
     "pitr": pitr_enabled,
     "sse": sse_enabled,
@@ -286,6 +322,7 @@ POLICIES: dict[str, Callable[[dict], list[Violation]]] = {
     "throttle_alarms": throttle_alarms,
     "alarm_actions": alarms_have_actions,
     "lambda_policy": lambda_policy_without_wildcards,
+    "iam_catalogue": iam_documents_valid,
     "replica": replica_present,
 }
 

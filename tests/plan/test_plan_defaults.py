@@ -248,25 +248,34 @@ def test_filters_admit_only_records_that_feed_aggregates(plan):
     assert got == want, f"Got {got}, expected {want} at {MAPPING}.filter_criteria"
 
 
-def test_known_policy_resources_have_no_wildcard_except_log_streams(plan):
+def test_known_policy_resources_have_no_wildcard_except_log_streams_and_list_streams(plan):
+    """ListStreams supports no resource-level permissions (AWS's Service Authorization
+    Reference lists no resource type for it), so IAM matches it against "*" only:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html"""
     statements = planned_values(plan, POLICY)["statement"]
     by_sid = {s["sid"]: s for s in statements}
     assert set(by_sid) == {
         "ReadTableStream",
+        "ListTableStreams",
         "MaintainAggregates",
         "QueryIndexes",
         "SendFailedBatches",
         "WriteOwnLogs",
     }, f"Got statements {sorted(by_sid)} at {POLICY}"
+    wildcard_allowed = {"WriteOwnLogs", "ListTableStreams"}
     for sid, statement in by_sid.items():
         for resource in statement["resources"]:
             if resource is None:  # a table, index or stream ARN, known after apply
                 continue
             has_wildcard = "*" in resource
-            assert has_wildcard == (sid == "WriteOwnLogs"), (
+            assert has_wildcard == (sid in wildcard_allowed), (
                 f"Got resource {resource!r} in statement {sid}, expected a wildcard only in "
-                f"WriteOwnLogs at {POLICY}"
+                f"{sorted(wildcard_allowed)} at {POLICY}"
             )
+    assert by_sid["ListTableStreams"]["actions"] == ["dynamodb:ListStreams"], (
+        f"Got {by_sid['ListTableStreams']['actions']}, expected only dynamodb:ListStreams "
+        f"on * at {POLICY}.ListTableStreams"
+    )
     index_arns = by_sid["QueryIndexes"]["resources"]
     assert index_arns == [None, None], (
         f"Got {index_arns}, expected one ARN per GSI at {POLICY}.QueryIndexes"

@@ -2,7 +2,11 @@
 
 Least privilege is checked on the whole document: each statement names exactly
 this table, its indexes, its stream, the failure queue or the function's own
-log group, and the only wildcard is the log streams inside that log group.
+log group. The wildcards are the log streams inside that log group and
+dynamodb:ListStreams on "*": AWS's Service Authorization Reference lists no
+resource type for ListStreams, so IAM matches it against "*" only
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+The whole document also passes the catalogue rules of harness/review/iam_validation.
 """
 
 from __future__ import annotations
@@ -11,12 +15,15 @@ import json
 
 import pytest
 
+from harness.review import iam_validation
+
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/university"
 LOG_STREAMS = (
     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/university-stream-processor:*"
 )
 EXPECTED_RESOURCES = {
     "ReadTableStream": [f"{TABLE_ARN}/stream/2025-01-01T00:00:00.000"],
+    "ListTableStreams": ["*"],
     "MaintainAggregates": [TABLE_ARN],
     "QueryIndexes": [
         f"{TABLE_ARN}/index/entityType-courseDate-index",
@@ -31,11 +38,16 @@ ADDRESS = "module.stream_processor.data.aws_iam_policy_document.permissions"
 
 
 @pytest.fixture(scope="module")
-def statements(plan_fixture):
+def document(plan_fixture):
     plan = plan_fixture("stream_processor_policy")()
     document = plan.outputs["policy_json"]
     assert document, f"Got no policy JSON at plan time, expected the whole document at {ADDRESS}"
-    return {statement["Sid"]: statement for statement in json.loads(document)["Statement"]}
+    return json.loads(document)
+
+
+@pytest.fixture(scope="module")
+def statements(document):
+    return {statement["Sid"]: statement for statement in document["Statement"]}
 
 
 def _as_list(value):
@@ -48,14 +60,22 @@ def test_each_statement_names_exactly_its_resources(statements):
     assert got == want, f"Got {got}, expected {want} at {ADDRESS}"
 
 
-def test_the_only_wildcard_is_the_function_log_streams(statements):
-    wildcards = [
-        resource
-        for statement in statements.values()
-        for resource in _as_list(statement["Resource"])
-        if "*" in resource
-    ]
-    assert wildcards == [LOG_STREAMS], f"Got {wildcards}, expected only {LOG_STREAMS} at {ADDRESS}"
+def test_the_only_wildcards_are_the_log_streams_and_list_streams(statements):
+    wildcards = {
+        sid: _as_list(statement["Action"])
+        for sid, statement in statements.items()
+        if any("*" in resource for resource in _as_list(statement["Resource"]))
+    }
+    want = {
+        "ListTableStreams": ["dynamodb:ListStreams"],
+        "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
+    }
+    assert wildcards == want, f"Got {wildcards}, expected {want} at {ADDRESS}"
+
+
+def test_the_whole_document_matches_awss_catalogue(document):
+    findings = [str(finding) for finding in iam_validation.validate(document)]
+    assert findings == [], f"Got {findings}, expected none at {ADDRESS}"
 
 
 def test_actions_are_named_never_wildcarded(statements):

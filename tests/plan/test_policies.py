@@ -175,6 +175,24 @@ def test_deletion_protection_off_fails_outside_local(unsafe_vars, real):
     ]
 
 
+def test_an_unprotected_replica_fails_outside_local_and_the_review_warns(real):
+    """A replica has its own DeletionProtectionEnabled, and provider 5.100's replica block
+    cannot set it: with the table protected, the replica is still deletable
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection)."""
+
+    def protected(change):
+        change["after"]["deletion_protection_enabled"] = True
+
+    sandbox = edited(real, TABLE, protected)
+    sandbox["variables"]["environment"] = {"value": "aws"}
+    assert messages(policies.deletion_protection_outside_local(sandbox)) == [
+        f"{TABLE}: the replica in us-west-2 is not deletion-protected "
+        "(a replica {} block cannot set it with provider 5.100)"
+    ]
+    assert "Replicas without deletion protection" in plan_review.render_markdown(sandbox)
+    assert "Replicas without deletion protection" not in plan_review.render_markdown(real)
+
+
 def test_a_table_without_replica_fails(unsafe_vars):
     assert messages(policies.replica_present(unsafe_vars)) == [f"{TABLE}: the table has no replica"]
 
@@ -233,10 +251,47 @@ def test_the_real_lambda_policy_is_checked_through_its_policy_document(real):
 
 @WEAKENED_GROUP
 def test_the_weakened_module_breaks_exactly_what_it_overrides(weakened):
-    assert policies.failing(weakened) == {"pitr", "sse", "ttl", "alarm_actions", "lambda_policy"}
+    assert policies.failing(weakened) == {
+        "pitr",
+        "sse",
+        "ttl",
+        "alarm_actions",
+        "lambda_policy",
+        "iam_catalogue",
+    }
+
+
+def test_dynamodb_star_on_star_is_a_needless_wildcard_in_awss_catalogue(weakened):
+    (message,) = messages(policies.iam_documents_valid(weakened))
+    assert re.fullmatch(
+        r"module\.stream_processor\.aws_iam_role_policy\.this\.policy: EverythingEverywhere: "
+        r'dynamodb:\* is granted on "\*", but it \(e\.g\. dynamodb:\w+\) supports '
+        r"resource-level permissions: name the resources \[needless-wildcard\]",
+        message,
+    ), message
 
 
 # --- edits of the real plan's JSON ---------------------------------------------------
+
+
+def test_list_streams_granted_on_the_stream_arn_fails(real):
+    """The grant the module shipped before: ListStreams next to the stream reads, on the
+    stream's ARN. AWS's Service Authorization Reference lists no resource type for
+    ListStreams, so that grant gives nothing on AWS
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html)."""
+    address = "module.stream_processor.data.aws_iam_policy_document.permissions"
+
+    def on_the_stream(change):
+        (statement,) = [s for s in change["after"]["statement"] if s["sid"] == "ReadTableStream"]
+        statement["actions"].append("dynamodb:ListStreams")
+
+    broken = edited(real, address, on_the_stream)
+    assert messages(policies.iam_documents_valid(broken)) == [
+        f"{address}: ReadTableStream: dynamodb:ListStreams supports no resource-level "
+        "permissions (AWS lists no resource type for it), so granting it on an ARN Terraform "
+        'learns at apply grants nothing: grant it on "*" [resource-type]'
+    ]
+    assert policies.failing(broken) == {"iam_catalogue"}
 
 
 def test_a_keys_only_stream_fails(real):

@@ -1,9 +1,13 @@
-"""`invoke lint`'s steps: the Terraform checks pass on terraform/, and skips need reasons."""
+"""`invoke lint`'s steps: the Terraform checks pass on terraform/, skips need reasons, and
+the IAM step fails on a void grant."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from harness import TERRAFORM_DIR
 from harness.review import lint
 
 
@@ -51,3 +55,42 @@ def test_a_failing_step_makes_the_run_fail(monkeypatch):
 def test_an_unknown_step_is_named():
     with pytest.raises(ValueError, match="unknown lint steps"):
         lint.run(["mypy"])
+
+
+VOID_LIST_STREAMS = """
+data "aws_iam_policy_document" "permissions" {
+  statement {
+    sid       = "ReadTableStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:ListStreams"]
+    resources = [var.stream_arn]
+  }
+}
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_iam_step_passes_on_the_shipped_modules():
+    outcome = lint.iam_policies()
+    assert outcome.status == "PASS", outcome.detail
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_iam_step_fails_on_list_streams_granted_on_the_stream(tmp_path):
+    """ListStreams has no resource type in AWS's Service Authorization Reference, so a
+    grant on the stream ARN gives nothing on AWS; the step must fail on it.
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html"""
+    module = tmp_path / "terraform"
+    shutil.copytree(TERRAFORM_DIR, module, ignore=shutil.ignore_patterns(".terraform*", "backend"))
+    override = module / "modules" / "stream_processor" / "void_grant_override.tf"
+    assert override.parent.is_dir(), "the stream_processor module moved; update this test"
+    override.write_text(VOID_LIST_STREAMS)
+    outcome = lint.iam_policies(module)
+    assert outcome.status == "FAIL"
+    assert outcome.detail == (
+        "module.stream_processor.data.aws_iam_policy_document.permissions: ReadTableStream: "
+        "dynamodb:ListStreams supports no resource-level permissions (AWS lists no resource "
+        "type for it), so granting it on an ARN Terraform learns at apply grants nothing: "
+        'grant it on "*" [resource-type]'
+    )

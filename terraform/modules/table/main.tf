@@ -48,9 +48,11 @@ resource "aws_dynamodb_table" "this" {
     }
   }
 
+  # Off keeps the attribute name: UpdateTimeToLive refuses an empty name on AWS
+  # (ValidationException), with TTL on or off.
   ttl {
     attribute_name = var.ttl_attribute_name
-    enabled        = var.ttl_attribute_name != ""
+    enabled        = var.ttl_enabled
   }
 
   point_in_time_recovery {

@@ -34,7 +34,7 @@ output "range_key" {
 }
 
 output "ttl_attribute_name" {
-  description = "Attribute DynamoDB reads expiry times from; empty when TTL is off."
+  description = "Attribute DynamoDB reads expiry times from (kept when ttl_enabled is false)."
   value       = var.ttl_attribute_name
 }
 

@@ -68,9 +68,20 @@ variable "global_secondary_indexes" {
 }
 
 variable "ttl_attribute_name" {
-  description = "Attribute holding the expiry time in epoch seconds; items past it are deleted by DynamoDB. Empty string turns TTL off."
+  description = "Attribute holding the expiry time in epoch seconds; items past it are deleted by DynamoDB. 1-255 characters; ttl_enabled turns TTL off."
   type        = string
   default     = "expiresAt"
+
+  validation {
+    condition     = length(var.ttl_attribute_name) >= 1 && length(var.ttl_attribute_name) <= 255
+    error_message = "ttl_attribute_name must be 1-255 characters (DynamoDB refuses an empty name even to turn TTL off); set ttl_enabled = false to turn TTL off."
+  }
+}
+
+variable "ttl_enabled" {
+  description = "Delete items whose ttl_attribute_name is in the past (DynamoDB TTL). False turns TTL off and keeps the attribute name, as UpdateTimeToLive requires."
+  type        = bool
+  default     = true
 }
 
 variable "point_in_time_recovery_enabled" {
