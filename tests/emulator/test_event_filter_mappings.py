@@ -34,11 +34,6 @@ def test_numeric_skips_n_values_and_exists_false_admits_a_typed_attribute(emulat
     assert scenario.wait_for_invocations(1) == [["b"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stream_mappings.validate wraps the message ('Invalid filter pattern: ...'); it must "
-    "raise InvalidParameterValueException(str(error)) - a one-line change outside this branch",
-)
 def test_an_invalid_pattern_is_refused_with_awss_exact_message(emulator):
     """Recorded against AWS ([test_dynamodb_invalid_event_filter[single-string]]): 400
     InvalidParameterValueException, "Invalid filter pattern definition.", at create and update."""
