@@ -164,7 +164,7 @@ def validate_spec(spec: dict[str, Any], creating: bool) -> None:
         try:
             compile_criteria(spec["FilterCriteria"])
         except FilterPatternError as error:
-            raise InvalidParameterValueException(str(error)) from error
+            raise InvalidParameterValueException(str(error)) from error  # AWS: the message alone
 
 
 # --------------------------------------------------------------------------- event records
