@@ -2,7 +2,7 @@
 
 The zip is the one the harness builds for Terraform (harness.stack.lambda_package), the mapping has
 the stream_processor module's settings and filter, and the table follows the key design. A
-student enrollment must reach the function once, show up in its log within 2 s, and bump the
+student enrollment must reach the function once, show up in its log, and bump the
 course's studentCount; the function's own aggregate writes must not come back to it.
 """
 

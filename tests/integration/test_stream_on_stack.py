@@ -1,5 +1,5 @@
 """On the applied stack, a write the mapping's filter admits reaches the deployed
-function once, and its log shows it within 2 s; the function's own aggregate
+function once, and its log shows it; the function's own aggregate
 writes never come back to it."""
 
 from __future__ import annotations

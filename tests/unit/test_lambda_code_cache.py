@@ -15,7 +15,9 @@ from harness.emulator.lambda_runtime.code_cache import prune, unpacked
 def zipped(text: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", text)
+        # A fixed timestamp: writestr(name) stamps the current second, so two zips
+        # of the same text made across a second boundary would differ.
+        archive.writestr(zipfile.ZipInfo("app.py", date_time=(2025, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
