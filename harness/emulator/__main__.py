@@ -6,6 +6,8 @@ import argparse
 import signal
 import sys
 
+from harness import HarnessError
+from harness.emulator.data_plane import chosen
 from harness.emulator.server import EmulatorServer
 
 
@@ -19,11 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        server = EmulatorServer(args.host, args.port)
+        data_plane = chosen()
+        server = EmulatorServer(args.host, args.port, data_plane=data_plane)
+        server.start()
     except OSError as error:
         print(
             f"emulator: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr
         )
+        return 2
+    except (ValueError, HarnessError) as error:
+        print(f"emulator: {error}", file=sys.stderr)
         return 2
 
     def stop(signum, frame):
@@ -36,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         f"emulator listening on {server.endpoint_url} with {', '.join(server.emulator.installed)}",
         flush=True,
     )
-    server.serve_forever()
+    server.wait()
     return 0
 
 

@@ -110,7 +110,7 @@ def start(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "EMULATOR_LOG_DIR": str(state_dir), **(env or {})},
         )
     running = RunningEmulator(process.pid, host, port, str(log_path))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
