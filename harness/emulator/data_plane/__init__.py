@@ -92,7 +92,7 @@ class DataPlane:
                 return original(backend, spec)
             from moto.awslambda.exceptions import InvalidParameterValueException
             from moto.awslambda.models import EventSourceMapping
-            from moto.core.exceptions import RESTError
+            from moto.core.exceptions import JsonRESTError as RESTError
 
             for param in ("EventSourceArn", "FunctionName"):
                 if not spec.get(param):

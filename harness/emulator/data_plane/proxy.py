@@ -200,7 +200,7 @@ class DataPlaneProxy:
         status, answer = self.client.forward(namespace, f"{prefix}.{operation}", local_body)
         answer = to_public(answer, namespace)
         if status >= 300:
-            return status, answer
+            return status, _aws_wording(operation, request, answer)
         if prefix == STREAMS_TARGET:
             if operation == "GetRecords":
                 return status, self._annotated(namespace, request, answer)
@@ -350,6 +350,25 @@ def _named_namespace(request: dict[str, Any]) -> Namespace | None:
         if isinstance(value, str) and value.startswith("arn:"):
             return namespace_of_arn(value)
     return None
+
+
+# Operations whose ResourceNotFoundException AWS words with the table's name; the Terraform
+# provider takes a DeleteTable answer worded so as "already deleted" (resourceTableDelete).
+NAMED_NOT_FOUND = frozenset({"DescribeTable", "DeleteTable", "UpdateTable"})
+LOCAL_NOT_FOUND = b"Cannot do operations on a non-existent table"
+
+
+def _aws_wording(operation: str, request: dict[str, Any], answer: bytes) -> bytes:
+    """AWS's message for a missing table instead of DynamoDB Local's."""
+    if LOCAL_NOT_FOUND not in answer:
+        return answer
+    document = json.loads(answer)
+    name = request.get("TableName")
+    if operation in NAMED_NOT_FOUND and isinstance(name, str):
+        document["message"] = f"Requested resource not found: Table: {name} not found"
+    else:
+        document["message"] = "Requested resource not found"
+    return json.dumps(document).encode()
 
 
 def _error(error: ApiError) -> tuple[int, bytes]:
