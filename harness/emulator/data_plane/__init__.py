@@ -23,6 +23,7 @@ from harness import STATE_ROOT
 from harness.emulator import dynamodb_local
 from harness.emulator.data_plane import ttl_expiry
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, namespace_of_arn
+from harness.emulator.data_plane.global_tables import GlobalTables
 from harness.emulator.data_plane.mirror import StreamMirror
 from harness.emulator.data_plane.proxy import DataPlaneProxy
 from harness.emulator.data_plane.tables import TableRegistry
@@ -56,9 +57,16 @@ class DataPlane:
         self.tables = TableRegistry()
         self.mirror = StreamMirror(self.client, lambda: self.proxy.namespaces())
         self.proxy: DataPlaneProxy | None = None
+        self.global_tables = GlobalTables(
+            self.client,
+            self.mirror,
+            self.tables,
+            lambda: emulator.settings.replication_delay_seconds,
+        )
 
     def middleware(self, app):
         self.proxy = DataPlaneProxy(app, self.client, self.tables, self.mirror, self.process.ready)
+        self.proxy.global_tables = self.global_tables
         return self.proxy
 
     def sweep_ttl(self) -> int:
@@ -74,6 +82,7 @@ class DataPlane:
                     pass
         self.tables.clear()
         self.mirror.reset()
+        self.global_tables.reset()
 
     def status(self) -> dict[str, str]:
         return {
@@ -129,6 +138,8 @@ def install(emulator: Any) -> None:
     emulator.before_serving(plane.process.wait_ready)
     emulator.add_status(plane.status)
     emulator.add_worker(plane.mirror.start, plane.mirror.stop)
+    replicator = plane.global_tables.replicator
+    emulator.add_worker(replicator.start, replicator.stop)
     sweeper = ttl_sweeper.TtlSweeper(
         lambda: emulator.settings.ttl_sweep_interval_seconds, plane.sweep_ttl
     )

@@ -36,6 +36,7 @@ from harness.emulator.data_plane.client import (
     to_local,
     to_public,
 )
+from harness.emulator.data_plane.global_tables import GlobalTables, ReplicaError
 from harness.emulator.data_plane.mirror import StreamMirror
 from harness.emulator.data_plane.tables import TableRegistry
 
@@ -106,6 +107,7 @@ class DataPlaneProxy:
         self.tables = tables
         self.mirror = mirror
         self.ready = ready
+        self.global_tables: GlobalTables | None = None
         self._seen: set[Namespace] = set()
         self._seen_lock = threading.Lock()
         self.handlers: dict[str, Callable[[Namespace, dict[str, Any]], dict[str, Any]]] = {
@@ -171,6 +173,8 @@ class DataPlaneProxy:
             return self._forward(namespace, prefix, operation, request, body)
         except ApiError as error:
             return _error(error)
+        except ReplicaError as error:
+            return _error(ApiError(error.code, error.message))
 
     # -- forwarding
 
@@ -183,6 +187,12 @@ class DataPlaneProxy:
         body: bytes,
     ) -> tuple[int, bytes]:
         held: dict[str, Any] = {}
+        if prefix == DYNAMODB_TARGET and operation == "UpdateTable" and self.global_tables:
+            if request.get("ReplicaUpdates"):
+                self.global_tables.apply(namespace, request)
+                description = self._describe(namespace, request["TableName"])
+                return 200, json.dumps({"TableDescription": description}).encode()
+            self.global_tables.check_update(namespace, request)
         if prefix == DYNAMODB_TARGET and operation in ("CreateTable", "UpdateTable"):
             held = {
                 k: request.pop(k)
@@ -230,6 +240,13 @@ class DataPlaneProxy:
             extras = self.tables.get(namespace, name)
         _keep(extras, held)
         extras.decorate(description)
+        if self.global_tables is not None:
+            if operation == "UpdateTable":
+                self.global_tables.propagate_update(namespace, request)
+            if operation == "DeleteTable":
+                self.global_tables.table_deleted(namespace, name)
+            else:
+                self.global_tables.describe(namespace, description)
         if operation == "DeleteTable":
             self.tables.deleted(namespace, name)
         return json.dumps(document).encode()
@@ -250,6 +267,8 @@ class DataPlaneProxy:
         except DynamoDBLocalError as error:
             raise ApiError(error.code, error.message, error.status) from None
         self.tables.get(namespace, table["TableName"]).decorate(table)
+        if self.global_tables is not None:
+            self.global_tables.describe(namespace, table)
         return table
 
     # -- what DynamoDB Local lacks
@@ -307,6 +326,8 @@ class DataPlaneProxy:
         extras = self.tables.get(namespace, name)
         extras.ttl_attribute = spec["AttributeName"]
         extras.ttl_enabled = bool(spec["Enabled"])
+        if self.global_tables is not None:
+            self.global_tables.propagate_ttl(namespace, name)
         return {"TimeToLiveSpecification": spec}
 
     def _describe_ttl(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
