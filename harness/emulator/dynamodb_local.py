@@ -390,6 +390,7 @@ class DynamoDBLocal:
             if self.java
             else "not found",
             "port": str(self.port),
+            "pid": str(self._process.pid) if self._process else "",
             "log": str(self.log_path),
         }
 

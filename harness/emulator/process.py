@@ -130,10 +130,15 @@ def start(
     )
 
 
-def start_private(state_dir: Path, **settings: float) -> RunningEmulator:
+def start_private(
+    state_dir: Path, data_plane: str | None = None, **settings: float
+) -> RunningEmulator:
     """Start an emulator of its own on a free port, with settings such as
-    `ttl_sweep_interval_seconds=3600`; the caller stops it with `stop(state_dir)`."""
+    `ttl_sweep_interval_seconds=3600` and a data plane ("moto" or "dynamodb-local";
+    default: EMULATOR_DATA_PLANE's); the caller stops it with `stop(state_dir)`."""
     env = {f"EMULATOR_{name.upper()}": str(value) for name, value in settings.items()}
+    if data_plane is not None:
+        env["EMULATOR_DATA_PLANE"] = data_plane
     running, _ = start(state_dir, port=free_port(), env=env)
     return running
 

@@ -70,7 +70,7 @@ class DataPlane:
         return self.proxy
 
     def sweep_ttl(self) -> int:
-        return ttl_expiry.sweep_all(self.client, self.mirror, self.tables)
+        return ttl_expiry.sweep_all(self.client, self.mirror, self.tables, self.global_tables)
 
     def reset(self) -> None:
         """Forget every table in every namespace (POST /moto-api/reset)."""

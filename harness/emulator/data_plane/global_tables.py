@@ -113,6 +113,11 @@ class Replicator:
             self._queue.clear()
             self._expected.clear()
 
+    def busy(self, account: str, table: str) -> bool:
+        """True while changes of this group's table wait to be applied."""
+        with self._lock:
+            return any(change[2][:2] == (account, table) for change in self._queue)
+
     # -- reading the streams (the mirror calls this for every new record)
 
     def on_record(self, mirrored: MirroredStream, record: StreamRecord) -> None:

@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
+from harness.emulator.data_plane.global_tables import GlobalTables
 from harness.emulator.data_plane.mirror import StreamMirror
 from harness.emulator.data_plane.tables import TableRegistry
 from harness.emulator.ttl_sweeper import MAX_PAST_SECONDS
@@ -92,16 +93,36 @@ def sweep_table(
 
 
 def sweep_all(
-    client: Client, mirror: StreamMirror, tables: TableRegistry, now: float | None = None
+    client: Client,
+    mirror: StreamMirror,
+    tables: TableRegistry,
+    global_tables: GlobalTables | None = None,
+    now: float | None = None,
 ) -> int:
-    """One pass over every table with TTL enabled, in every namespace."""
+    """One pass over every table with TTL enabled, in every namespace.
+
+    A global table's items expire in one region, and the deletes replicate as plain
+    deletes (ttl-expired-items.html): once one member deleted items in a pass, or while
+    replication of the group is under way, the other members are not swept.
+    """
     now = time.time() if now is None else now
     deleted = 0
+    swept_groups: set[tuple[str, str]] = set()
     for namespace, table, extras in tables.items():
         if not extras.ttl_enabled or not extras.ttl_attribute:
             continue
+        group = (namespace.account, table)
+        in_group = global_tables is not None and global_tables.groups.is_member(
+            namespace.account, table, namespace.region
+        )
+        if in_group and (group in swept_groups or global_tables.replicator.busy(*group)):
+            continue
         try:
-            deleted += sweep_table(client, mirror, namespace, table, extras.ttl_attribute, now)
+            count = sweep_table(client, mirror, namespace, table, extras.ttl_attribute, now)
         except DynamoDBLocalError as error:
             log.debug("TTL sweep of %s skipped: %s", table, error)
+            continue
+        if count and in_group:
+            swept_groups.add(group)
+        deleted += count
     return deleted
