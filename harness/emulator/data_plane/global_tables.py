@@ -31,7 +31,7 @@ from typing import Any
 
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
 from harness.emulator.data_plane.mirror import MirroredStream, StreamMirror, key_token
-from harness.emulator.data_plane.tables import TableRegistry
+from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
 from harness.emulator.global_tables.groups import ReplicaSettings, ReplicationGroups
 from harness.emulator.global_tables.replicas import (
     GLOBAL_TABLE_VERSION,
@@ -372,6 +372,8 @@ class GlobalTables:
         extras.ttl_attribute = source_extras.ttl_attribute
         extras.ttl_enabled = source_extras.ttl_enabled
         extras.table_class = request.get("TableClassOverride") or source_extras.table_class
+        if source_extras.sse_kms_key_arn is not None:
+            extras.sse_kms_key_arn = kms_key_arn(target, request.get("KMSMasterKeyId"))
         self.groups.add(
             namespace.account, name, namespace.region, target.region, _settings(request)
         )

@@ -38,7 +38,7 @@ from harness.emulator.data_plane.client import (
 )
 from harness.emulator.data_plane.global_tables import GlobalTables, ReplicaError
 from harness.emulator.data_plane.mirror import StreamMirror
-from harness.emulator.data_plane.tables import TableRegistry
+from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
 
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 WRITE_OPERATIONS = frozenset(
@@ -196,13 +196,13 @@ class DataPlaneProxy:
         if prefix == DYNAMODB_TARGET and operation in ("CreateTable", "UpdateTable"):
             held = {
                 k: request.pop(k)
-                for k in ("Tags", "TableClass", "OnDemandThroughput")
+                for k in ("Tags", "TableClass", "OnDemandThroughput", "SSESpecification")
                 if k in request
             }
             if operation == "UpdateTable" and held and _nothing_else_to_update(request):
                 extras = self.tables.get(namespace, request.get("TableName", ""))
                 self._describe(namespace, request["TableName"])  # the table must exist
-                _keep(extras, held)
+                _keep(extras, held, namespace)
                 description = self._describe(namespace, request["TableName"])
                 return 200, json.dumps({"TableDescription": description}).encode()
             body = json.dumps(request).encode()
@@ -238,7 +238,7 @@ class DataPlaneProxy:
             extras.table_class = held.get("TableClass")
         else:
             extras = self.tables.get(namespace, name)
-        _keep(extras, held)
+        _keep(extras, held, namespace)
         extras.decorate(description)
         if self.global_tables is not None:
             if operation == "UpdateTable":
@@ -351,13 +351,19 @@ class DataPlaneProxy:
         }
 
 
-def _keep(extras, held: dict[str, Any]) -> None:
+def _keep(extras, held: dict[str, Any], namespace: Namespace) -> None:
     for tag in held.get("Tags") or []:
         extras.tags[tag["Key"]] = tag["Value"]
     if "TableClass" in held:
         extras.table_class = held["TableClass"]
     if "OnDemandThroughput" in held:
         extras.on_demand_throughput = held["OnDemandThroughput"]
+    if "SSESpecification" in held:
+        spec = held["SSESpecification"]
+        enabled = spec.get("Enabled", extras.sse_kms_key_arn is not None)
+        extras.sse_kms_key_arn = (
+            kms_key_arn(namespace, spec.get("KMSMasterKeyId")) if enabled else None
+        )
 
 
 def _nothing_else_to_update(request: dict[str, Any]) -> bool:

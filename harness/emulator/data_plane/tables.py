@@ -36,6 +36,7 @@ class TableExtras:
     pitr_enabled_at: float | None = None
     table_class: str | None = None
     on_demand_throughput: dict[str, Any] | None = None
+    sse_kms_key_arn: str | None = None  # set when server-side encryption with KMS is on
 
     def ttl_description(self) -> dict[str, Any]:
         """DescribeTimeToLive's TimeToLiveDescription."""
@@ -61,10 +62,47 @@ class TableExtras:
     def decorate(self, description: dict[str, Any]) -> None:
         """Add what DynamoDB Local leaves out of a TableDescription."""
         description["TableId"] = self.table_id
+        for index in description.get("GlobalSecondaryIndexes") or []:
+            # AWS reports 0/0 for an on-demand table's index (the Terraform provider reads
+            # an index's name only when this field is there).
+            index.setdefault(
+                "ProvisionedThroughput",
+                {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
+            )
+        if self.sse_kms_key_arn is not None:
+            description["SSEDescription"] = {
+                "Status": "ENABLED",
+                "SSEType": "KMS",
+                "KMSMasterKeyArn": self.sse_kms_key_arn,
+            }
         if self.table_class is not None:
             description["TableClassSummary"] = {"TableClass": self.table_class}
         if self.on_demand_throughput is not None:
             description["OnDemandThroughput"] = dict(self.on_demand_throughput)
+
+
+def kms_key_arn(namespace: Namespace, key_id: str | None) -> str:
+    """The ARN of `key_id`, or of the region's AWS managed key alias/aws/dynamodb, which
+    AWS creates the first time a table is encrypted with it (moto's KMS holds the keys)."""
+    from moto.kms import kms_backends
+
+    kms = kms_backends[namespace.account][namespace.region]
+    if key_id:
+        try:
+            return kms.describe_key(key_id).arn
+        except Exception:
+            return key_id
+    alias = "alias/aws/dynamodb"
+    if not kms.alias_exists(alias):
+        key = kms.create_key(
+            policy="",
+            key_usage="ENCRYPT_DECRYPT",
+            key_spec="SYMMETRIC_DEFAULT",
+            description="Default master key that protects my DynamoDB table storage",
+            tags=None,
+        )
+        kms.create_alias(key.id, alias)
+    return kms.describe_key(alias).arn
 
 
 class TableRegistry:
