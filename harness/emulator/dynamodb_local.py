@@ -172,6 +172,9 @@ def _install(candidate: Path, release: Release, root: Path, source: str) -> Path
             f"DynamoDB Local {release.version} from {source} does not match its pinned "
             f"SHA-256 ({actual[:16]}... instead of {release.files_sha256[:16]}...); refused"
         )
+    existing = cached(release, root)
+    if existing is not None:  # another process filled the cache meanwhile
+        return existing
     target = root / "dynamodb-local" / release.version
     if target.exists():
         shutil.rmtree(target)
