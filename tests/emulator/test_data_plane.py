@@ -360,3 +360,103 @@ def test_the_stream_mapping_hooks_are_where_we_expect():
         "self",
         "spec",
     ]
+
+
+# --------------------------------------------------------------------------- Streams API (issue 10)
+
+
+def raw_client(running, service: str):
+    """A client that sends what it is given (botocore would refuse Limit 0 itself)."""
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=running.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+
+
+def error_of(call) -> tuple[int, str]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    response = raised.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"]
+
+
+def test_streams_api_errors_are_typed_400s(plane):
+    """A missing shard: ResourceNotFoundException; a malformed iterator: ValidationException.
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html
+    (errors listed there; moto answered HTTP 500 pages).
+    """
+    ddb, streams = client(plane), raw_client(plane, "dynamodbstreams")
+    arn = make_table(ddb, stream="NEW_AND_OLD_IMAGES")["LatestStreamArn"]
+    assert error_of(
+        lambda: streams.get_shard_iterator(
+            StreamArn=arn,
+            ShardId="shardId-00000000000000000000-00000000",
+            ShardIteratorType="TRIM_HORIZON",
+        )
+    ) == (400, "ResourceNotFoundException")
+    assert error_of(lambda: streams.get_records(ShardIterator="not-an-iterator" * 3)) == (
+        400,
+        "ValidationException",
+    )
+
+
+def test_a_disabled_stream_is_described_disabled_with_closed_shards(plane):
+    """StreamStatus DISABLED, and each shard has an EndingSequenceNumber (closed).
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamDescription.html
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_SequenceNumberRange.html
+    """
+    ddb, streams = client(plane), client(plane, "dynamodbstreams")
+    arn = make_table(ddb, stream="NEW_AND_OLD_IMAGES")["LatestStreamArn"]
+    ddb.put_item(TableName="books", Item={"pk": {"S": "b#1"}})
+    ddb.update_table(TableName="books", StreamSpecification={"StreamEnabled": False})
+    description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert description["StreamStatus"] == "DISABLED"
+    assert description["Shards"]
+    assert all("EndingSequenceNumber" in s["SequenceNumberRange"] for s in description["Shards"])
+
+
+def test_stream_paging_limits_and_sizes(plane):
+    """DescribeStream after the last shard lists none; ListStreams pages by Limit (1..100);
+    SizeBytes counts keys and images; stream labels carry milliseconds.
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_DescribeStream.html
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_ListStreams.html
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html
+    (SizeBytes: "The size of the stream record, in bytes"; the record holds Keys and images)
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
+    (LatestStreamLabel example 2015-05-20T20:51:10.252)
+    """
+    ddb, streams = client(plane), raw_client(plane, "dynamodbstreams")
+    arns = [
+        make_table(ddb, name=f"books{n}", stream="NEW_AND_OLD_IMAGES")["LatestStreamArn"]
+        for n in range(3)
+    ]
+    shards = streams.describe_stream(StreamArn=arns[0])["StreamDescription"]["Shards"]
+    after_last = streams.describe_stream(
+        StreamArn=arns[0], ExclusiveStartShardId=shards[-1]["ShardId"]
+    )["StreamDescription"]
+    assert after_last["Shards"] == []
+    first = streams.list_streams(Limit=2)
+    assert len(first["Streams"]) == 2 and "LastEvaluatedStreamArn" in first
+    rest = streams.list_streams(Limit=2, ExclusiveStartStreamArn=first["LastEvaluatedStreamArn"])
+    assert {s["StreamArn"] for s in first["Streams"] + rest["Streams"]} == set(arns)
+    for limit in (0, 101):
+        assert error_of(lambda limit=limit: streams.list_streams(Limit=limit)) == (
+            400,
+            "ValidationException",
+        )
+    ddb.put_item(TableName="books0", Item={"pk": {"S": "abc"}, "v": {"S": "x"}})
+    record = read_stream(client(plane, "dynamodbstreams"), arns[0])[0]
+    # Keys pk+abc (5 bytes) and NewImage pk+abc, v+x (7 bytes).
+    assert record["dynamodb"]["SizeBytes"] == 12
+    label = arns[0].rsplit("/", 1)[1]
+    assert len(label.rsplit(".", 1)[1]) == 3, "milliseconds, not microseconds"
