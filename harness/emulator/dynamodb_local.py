@@ -287,6 +287,17 @@ def health_check(port: int, timeout: float = 1.0) -> bool:
         connection.close()
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it when the emulator dies, even by SIGKILL."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the emulator's process group is still stopped as a whole
+
+
 class DynamoDBLocal:
     """One DynamoDB Local process: in memory, a bounded heap, on a port of its own.
 
@@ -338,6 +349,7 @@ class DynamoDBLocal:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         threading.Thread(target=self._watch, name="dynamodb-local-watch", daemon=True).start()
 

@@ -124,7 +124,8 @@ def start(
             _info_file(state_dir).write_text(json.dumps(asdict(running)))
             return running, True
         time.sleep(0.1)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)  # its children too (DynamoDB Local, Lambda workers)
+    process.wait()
     raise HarnessError(
         f"the emulator did not answer within {START_TIMEOUT_SECONDS} s; see {log_path}"
     )
