@@ -20,7 +20,7 @@ import pytest
 from botocore.exceptions import ClientError
 from test_stream_support import StreamScenario, wait_for
 
-from harness import key_design
+from harness.model import key_design
 from harness.emulator import process, stream_mappings
 
 DATA_PLANE = "dynamodb-local"
@@ -220,6 +220,7 @@ def test_tags_table_id_ttl_backups_and_on_demand_throughput(plane):
 # --------------------------------------------------------------------------- streams and Lambda
 
 
+@pytest.mark.slow
 def test_writes_that_change_nothing_make_no_record_and_no_invocation(plane):
     """An identical PutItem and an UpdateItem that changes nothing write no stream record.
 
@@ -249,6 +250,7 @@ def test_writes_that_change_nothing_make_no_record_and_no_invocation(plane):
     ]
 
 
+@pytest.mark.slow
 def test_ttl_expiry_in_a_global_table_within_the_sweep_interval(plane):
     """200 expired items among 2,000 live ones in one partition: all gone within a sweep
     interval plus 5 s, each with one REMOVE carrying the TTL service's identity in the region
@@ -338,6 +340,7 @@ def test_ttl_expiry_in_a_global_table_within_the_sweep_interval(plane):
 # --------------------------------------------------------------------------- faults and hooks
 
 
+@pytest.mark.slow
 def test_dynamodb_local_dying_stops_the_emulator_with_one_line(tmp_path):
     """Half a system is worse than none: the emulator stops and names DynamoDB Local's log."""
     running = process.start_private(tmp_path, data_plane=DATA_PLANE)
@@ -460,3 +463,16 @@ def test_stream_paging_limits_and_sizes(plane):
     assert record["dynamodb"]["SizeBytes"] == 12
     label = arns[0].rsplit("/", 1)[1]
     assert len(label.rsplit(".", 1)[1]) == 3, "milliseconds, not microseconds"
+
+
+def test_the_moto_data_plane_is_still_there_when_asked_for(tmp_path):
+    """EMULATOR_DATA_PLANE=moto keeps the previous base (for comparison and bench/data_plane.py)."""
+    running = process.start_private(tmp_path, data_plane="moto")
+    try:
+        assert process.status_of(running.endpoint_url)["data_plane"] == "moto"
+        ddb = client(running)
+        make_table(ddb)
+        ddb.put_item(TableName="books", Item={"pk": {"S": "b#1"}})
+        assert ddb.get_item(TableName="books", Key={"pk": {"S": "b#1"}})["Item"]
+    finally:
+        process.stop(tmp_path)

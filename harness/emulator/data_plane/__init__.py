@@ -1,6 +1,6 @@
 """The DynamoDB data plane served by AWS's DynamoDB Local, with our extensions on top.
 
-Chosen with EMULATOR_DATA_PLANE=dynamodb-local (default: moto). Installing it
+The default; EMULATOR_DATA_PLANE=moto chooses moto's DynamoDB instead. Installing it
 launches DynamoDB Local (dynamodb_local.py), puts the proxy (proxy.py) in front
 of moto so DynamoDB and DynamoDB Streams calls reach DynamoDB Local, tails its
 streams (mirror.py) for the stream-mapping poller, and runs the TTL sweeper
@@ -34,7 +34,7 @@ DATA_PLANES = ("moto", "dynamodb-local")
 def chosen(environ: dict[str, str] | None = None) -> str:
     """The data plane EMULATOR_DATA_PLANE names; raises ValueError for an unknown one."""
     environ = os.environ if environ is None else environ
-    value = environ.get("EMULATOR_DATA_PLANE", "moto")
+    value = environ.get("EMULATOR_DATA_PLANE", "dynamodb-local")
     if value not in DATA_PLANES:
         raise ValueError(f"EMULATOR_DATA_PLANE={value!r} is not one of {', '.join(DATA_PLANES)}")
     return value
@@ -146,5 +146,7 @@ def install(emulator: Any) -> None:
     emulator.add_worker(sweeper.start, sweeper.stop)
     emulator.add_worker(lambda: None, plane.process.stop)
     emulator.on_reset(plane.reset)
+    # What the moto data plane installs as separate extensions, this one provides itself.
+    emulator.installed.extend(["global_tables", "ttl_sweeper"])
     stream_mappings._find_shard = plane.mirror.find_shard
     stream_mappings._original_create = plane.create_stream_mapping(stream_mappings._original_create)
