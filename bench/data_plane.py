@@ -24,8 +24,8 @@ import boto3
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness.model import key_design  # noqa: E402
 from harness.emulator import process  # noqa: E402
+from harness.model import key_design  # noqa: E402
 
 TABLE = "bench"
 PARTITION_ITEMS = 20

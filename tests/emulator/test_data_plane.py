@@ -20,8 +20,8 @@ import pytest
 from botocore.exceptions import ClientError
 from test_stream_support import StreamScenario, wait_for
 
-from harness.model import key_design
 from harness.emulator import process, stream_mappings
+from harness.model import key_design
 
 DATA_PLANE = "dynamodb-local"
 SWEEP_SECONDS = 2.0
