@@ -23,7 +23,7 @@ from harness.emulator.server import STATUS_PATH
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4577
-START_TIMEOUT_SECONDS = 30
+START_TIMEOUT_SECONDS = 90  # an upper bound for a loaded machine; an idle start takes ~2 s
 
 
 @dataclass

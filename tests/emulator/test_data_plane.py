@@ -476,3 +476,29 @@ def test_the_moto_data_plane_is_still_there_when_asked_for(tmp_path):
         assert ddb.get_item(TableName="books", Key={"pk": {"S": "b#1"}})["Item"]
     finally:
         process.stop(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "request_fields,member",
+    [
+        ({"BillingMode": "unknown"}, "billingMode"),
+        (
+            {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "Fisk"}},
+            "streamSpecification.streamViewType",
+        ),
+    ],
+)
+def test_values_outside_an_enum_are_validation_errors(plane, request_fields, member):
+    """AWS refuses them with a ValidationException naming the member (DynamoDB Local gave
+    HTTP 500 for BillingMode and accepted any StreamViewType).
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_StreamSpecification.html
+    """
+    ddb = raw_client(plane, "dynamodb")
+    request = {**key_design.table_request("books", sort_key=False), **request_fields}
+    with pytest.raises(ClientError) as raised:
+        ddb.create_table(**request)
+    error = raised.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert f"at '{member}' failed to satisfy constraint" in error["Message"]

@@ -186,6 +186,8 @@ class DataPlaneProxy:
         request: dict[str, Any],
         body: bytes,
     ) -> tuple[int, bytes]:
+        if prefix == DYNAMODB_TARGET and operation in ("CreateTable", "UpdateTable"):
+            _check_enums(request)
         held: dict[str, Any] = {}
         if prefix == DYNAMODB_TARGET and operation == "UpdateTable" and self.global_tables:
             if request.get("ReplicaUpdates"):
@@ -364,6 +366,32 @@ def _keep(extras, held: dict[str, Any], namespace: Namespace) -> None:
         extras.sse_kms_key_arn = (
             kms_key_arn(namespace, spec.get("KMSMasterKeyId")) if enabled else None
         )
+
+
+# Enum members DynamoDB Local does not check (it answers HTTP 500 for an unknown BillingMode
+# and accepts any StreamViewType); AWS's lists, API_CreateTable.html / API_StreamSpecification.html.
+ENUMS = {
+    ("BillingMode",): ("billingMode", ("PROVISIONED", "PAY_PER_REQUEST")),
+    ("StreamSpecification", "StreamViewType"): (
+        "streamSpecification.streamViewType",
+        ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"),
+    ),
+    ("TableClass",): ("tableClass", ("STANDARD", "STANDARD_INFREQUENT_ACCESS")),
+}
+
+
+def _check_enums(request: dict[str, Any]) -> None:
+    """ValidationException in AWS's words for a value outside an enum."""
+    for path, (member, allowed) in ENUMS.items():
+        value: Any = request
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None and value not in allowed:
+            raise ApiError(
+                "ValidationException",
+                f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+                f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]",
+            )
 
 
 def _nothing_else_to_update(request: dict[str, Any]) -> bool:
