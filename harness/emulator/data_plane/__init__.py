@@ -46,14 +46,15 @@ class DataPlane:
     def __init__(self, emulator: Any, log_dir: Path):
         from harness.emulator.process import free_port
 
-        port = free_port()
-        self.process = dynamodb_local.DynamoDBLocal(
-            port,
+        early = dynamodb_local.take_early()
+        self.process = early or dynamodb_local.DynamoDBLocal(
+            free_port(),
             log_dir / f"dynamodb-local-{emulator.port}.log",
             heap=os.environ.get("EMULATOR_DYNAMODB_LOCAL_HEAP", dynamodb_local.DEFAULT_HEAP),
-            on_death=emulator.fail,
         )
-        self.client = Client("127.0.0.1", port)
+        self.process.on_death = emulator.fail
+        self.started_early = early is not None
+        self.client = Client("127.0.0.1", self.process.port)
         self.tables = TableRegistry()
         self.mirror = StreamMirror(self.client, lambda: self.proxy.namespaces())
         self.proxy: DataPlaneProxy | None = None
@@ -133,7 +134,8 @@ def install(emulator: Any) -> None:
 
     log_dir = Path(os.environ.get("EMULATOR_LOG_DIR", STATE_ROOT / "emulator"))
     plane = DataPlane(emulator, log_dir)
-    plane.process.start(progress=lambda line: print(line, flush=True))
+    if not plane.started_early:
+        plane.process.start(progress=lambda line: print(line, flush=True))
     emulator.add_middleware(plane.middleware)
     emulator.before_serving(plane.process.wait_ready)
     emulator.add_status(plane.status)
