@@ -1,6 +1,6 @@
 """The DynamoDB data plane served by AWS's DynamoDB Local, with our extensions on top.
 
-The default; EMULATOR_DATA_PLANE=moto chooses moto's DynamoDB instead. Installing it
+Chosen with EMULATOR_DATA_PLANE=dynamodb-local (the default is still moto). Installing it
 launches DynamoDB Local (dynamodb_local.py), puts the proxy (proxy.py) in front
 of moto so DynamoDB and DynamoDB Streams calls reach DynamoDB Local, tails its
 streams (mirror.py) for the stream-mapping poller, and runs the TTL sweeper
@@ -29,12 +29,13 @@ from harness.emulator.data_plane.proxy import DataPlaneProxy
 from harness.emulator.data_plane.tables import TableRegistry
 
 DATA_PLANES = ("moto", "dynamodb-local")
+DEFAULT = dynamodb_local.DEFAULT_DATA_PLANE
 
 
 def chosen(environ: dict[str, str] | None = None) -> str:
     """The data plane EMULATOR_DATA_PLANE names; raises ValueError for an unknown one."""
     environ = os.environ if environ is None else environ
-    value = environ.get("EMULATOR_DATA_PLANE", "dynamodb-local")
+    value = environ.get("EMULATOR_DATA_PLANE", DEFAULT)
     if value not in DATA_PLANES:
         raise ValueError(f"EMULATOR_DATA_PLANE={value!r} is not one of {', '.join(DATA_PLANES)}")
     return value
