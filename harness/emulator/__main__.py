@@ -10,7 +10,6 @@ from pathlib import Path
 
 from harness import STATE_ROOT, HarnessError
 from harness.emulator import dynamodb_local
-from harness.emulator.dynamodb_local import DEFAULT_DATA_PLANE as DEFAULT
 
 
 def _stop_early() -> None:
@@ -29,17 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        if os.environ.get("EMULATOR_DATA_PLANE", DEFAULT) == "dynamodb-local":
+        data_plane = dynamodb_local.chosen_data_plane()
+        if data_plane == "dynamodb-local":
             # Java starts while Python imports moto (the larger half of start-up).
             dynamodb_local.launch_early(
                 Path(os.environ.get("EMULATOR_LOG_DIR", STATE_ROOT / "emulator")),
                 str(args.port),
                 os.environ.get("EMULATOR_DYNAMODB_LOCAL_HEAP", dynamodb_local.DEFAULT_HEAP),
             )
-        from harness.emulator.data_plane import chosen  # imports moto
         from harness.emulator.server import EmulatorServer
 
-        server = EmulatorServer(args.host, args.port, data_plane=chosen())
+        server = EmulatorServer(args.host, args.port, data_plane=data_plane)
         server.start()
     except OSError as error:
         _stop_early()

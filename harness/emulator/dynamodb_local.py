@@ -39,6 +39,22 @@ from harness import REPO_ROOT, HarnessError
 # The emulator's data plane when EMULATOR_DATA_PLANE is unset (here, so that choosing it
 # imports no moto): moto until the whole suite is seen passing on DynamoDB Local.
 DEFAULT_DATA_PLANE = "moto"
+DATA_PLANES = ("moto", "dynamodb-local")
+
+
+def chosen_data_plane(environ: dict[str, str] | None = None) -> str:
+    """The data plane EMULATOR_DATA_PLANE names; raises ValueError for an unknown one.
+
+    Lives here, not in data_plane/, so that choosing imports nothing of moto: the moto
+    extensions capture moto's methods at import, and must be imported in their order.
+    """
+    environ = os.environ if environ is None else environ
+    value = environ.get("EMULATOR_DATA_PLANE", DEFAULT_DATA_PLANE)
+    if value not in DATA_PLANES:
+        raise ValueError(f"EMULATOR_DATA_PLANE={value!r} is not one of {', '.join(DATA_PLANES)}")
+    return value
+
+
 MIN_JAVA_MAJOR = 17
 DEFAULT_HEAP = "256m"
 START_TIMEOUT_SECONDS = 75.0  # an upper bound for a loaded machine; idle: ~1.5 s

@@ -28,17 +28,7 @@ from harness.emulator.data_plane.mirror import StreamMirror
 from harness.emulator.data_plane.proxy import DataPlaneProxy
 from harness.emulator.data_plane.tables import TableRegistry
 
-DATA_PLANES = ("moto", "dynamodb-local")
-DEFAULT = dynamodb_local.DEFAULT_DATA_PLANE
-
-
-def chosen(environ: dict[str, str] | None = None) -> str:
-    """The data plane EMULATOR_DATA_PLANE names; raises ValueError for an unknown one."""
-    environ = os.environ if environ is None else environ
-    value = environ.get("EMULATOR_DATA_PLANE", DEFAULT)
-    if value not in DATA_PLANES:
-        raise ValueError(f"EMULATOR_DATA_PLANE={value!r} is not one of {', '.join(DATA_PLANES)}")
-    return value
+chosen = dynamodb_local.chosen_data_plane
 
 
 class DataPlane:
