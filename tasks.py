@@ -205,6 +205,12 @@ def emulator_stop(c):
     print("emulator stopped" if stopped else "emulator was not running")
 
 
+def moto_version() -> str:
+    from importlib.metadata import version
+
+    return version("moto")
+
+
 @task
 @friendly
 def emulator_status(c):
@@ -218,6 +224,14 @@ def emulator_status(c):
     status = process.status_of(running.endpoint_url)
     print(f"emulator: running at {running.endpoint_url} (pid {running.pid})")
     print(f"extensions: {', '.join(status['extensions'])}; up {status['uptime_seconds']} s")
+    if status.get("data_plane") == "dynamodb-local":
+        print(
+            f"data plane: DynamoDB Local {status['dynamodb_local_version']} "
+            f"({status['dynamodb_local_release_date']}, from {status['dynamodb_local_source']}) "
+            f"on Java {status['dynamodb_local_java']}; its log: {status['dynamodb_local_log']}"
+        )
+    else:
+        print(f"data plane: {status.get('data_plane', 'moto')} (moto {moto_version()})")
     print(f"log: {running.log_file}")
 
 

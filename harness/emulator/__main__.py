@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+from pathlib import Path
 
-from harness.emulator.server import EmulatorServer
+from harness import STATE_ROOT, HarnessError
+from harness.emulator import dynamodb_local
+
+
+def _stop_early() -> None:
+    early = dynamodb_local.take_early()
+    if early is not None:
+        early.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,11 +28,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        server = EmulatorServer(args.host, args.port)
+        data_plane = dynamodb_local.chosen_data_plane()
+        if data_plane == "dynamodb-local":
+            # Java starts while Python imports moto (the larger half of start-up).
+            dynamodb_local.launch_early(
+                Path(os.environ.get("EMULATOR_LOG_DIR", STATE_ROOT / "emulator")),
+                str(args.port),
+                os.environ.get("EMULATOR_DYNAMODB_LOCAL_HEAP", dynamodb_local.DEFAULT_HEAP),
+            )
+        from harness.emulator.server import EmulatorServer
+
+        server = EmulatorServer(args.host, args.port, data_plane=data_plane)
+        server.start()
     except OSError as error:
+        _stop_early()
         print(
             f"emulator: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr
         )
+        return 2
+    except (ValueError, HarnessError) as error:
+        _stop_early()
+        print(f"emulator: {error}", file=sys.stderr)
         return 2
 
     def stop(signum, frame):
@@ -36,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         f"emulator listening on {server.endpoint_url} with {', '.join(server.emulator.installed)}",
         flush=True,
     )
-    server.serve_forever()
+    server.wait()
     return 0
 
 

@@ -23,7 +23,7 @@ from harness.emulator.server import STATUS_PATH
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4577
-START_TIMEOUT_SECONDS = 30
+START_TIMEOUT_SECONDS = 90  # an upper bound for a loaded machine; an idle start takes ~2 s
 
 
 @dataclass
@@ -110,7 +110,7 @@ def start(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "EMULATOR_LOG_DIR": str(state_dir), **(env or {})},
         )
     running = RunningEmulator(process.pid, host, port, str(log_path))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -124,16 +124,22 @@ def start(
             _info_file(state_dir).write_text(json.dumps(asdict(running)))
             return running, True
         time.sleep(0.1)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)  # its children too (DynamoDB Local, Lambda workers)
+    process.wait()
     raise HarnessError(
         f"the emulator did not answer within {START_TIMEOUT_SECONDS} s; see {log_path}"
     )
 
 
-def start_private(state_dir: Path, **settings: float) -> RunningEmulator:
+def start_private(
+    state_dir: Path, data_plane: str | None = None, **settings: float
+) -> RunningEmulator:
     """Start an emulator of its own on a free port, with settings such as
-    `ttl_sweep_interval_seconds=3600`; the caller stops it with `stop(state_dir)`."""
+    `ttl_sweep_interval_seconds=3600` and a data plane ("moto" or "dynamodb-local";
+    default: EMULATOR_DATA_PLANE's); the caller stops it with `stop(state_dir)`."""
     env = {f"EMULATOR_{name.upper()}": str(value) for name, value in settings.items()}
+    if data_plane is not None:
+        env["EMULATOR_DATA_PLANE"] = data_plane
     running, _ = start(state_dir, port=free_port(), env=env)
     return running
 

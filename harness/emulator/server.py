@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,18 @@ EXTENSIONS = (
     "harness.emulator.stream_mappings",
     "harness.emulator.ttl_sweeper",
 )
+# With EMULATOR_DATA_PLANE=dynamodb-local, DynamoDB Local serves DynamoDB and its
+# streams; the moto DynamoDB extensions are not installed.
+DYNAMODB_LOCAL_EXTENSIONS = (
+    "harness.emulator.lambda_runtime",
+    "harness.emulator.stream_mappings",
+    "harness.emulator.data_plane",
+)
+
+
+def extensions_for(data_plane: str) -> tuple[str, ...]:
+    return DYNAMODB_LOCAL_EXTENSIONS if data_plane == "dynamodb-local" else EXTENSIONS
+
 
 STATUS_PATH = "/_emulator/status"
 CLOCK_PATH = "/_emulator/clock"
@@ -66,9 +79,14 @@ class Emulator:
     host: str
     port: int
     settings: Settings = field(default_factory=Settings)
+    data_plane: str = "moto"
     installed: list[str] = field(default_factory=list)
     _workers: list[tuple[Callable[[], None], Callable[[], None]]] = field(default_factory=list)
     _reset_callbacks: list[Callable[[], None]] = field(default_factory=list)
+    _middlewares: list[Callable[[Callable], Callable]] = field(default_factory=list)
+    _before_serving: list[Callable[[], None]] = field(default_factory=list)
+    _status: list[Callable[[], dict[str, str]]] = field(default_factory=list)
+    _on_failure: Callable[[str], None] | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -77,6 +95,29 @@ class Emulator:
     def add_worker(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
         """Register a background worker, started once the server answers."""
         self._workers.append((start, stop))
+
+    def add_middleware(self, wrap: Callable[[Callable], Callable]) -> None:
+        """Put a WSGI middleware in front of moto's app: `wrap(app)` returns the new app."""
+        self._middlewares.append(wrap)
+
+    def before_serving(self, callback: Callable[[], None]) -> None:
+        """Run `callback` before the server answers; an exception stops the start."""
+        self._before_serving.append(callback)
+
+    def add_status(self, callback: Callable[[], dict[str, str]]) -> None:
+        """Add `callback()`'s fields to the status document."""
+        self._status.append(callback)
+
+    def status_fields(self) -> dict[str, str]:
+        fields: dict[str, str] = {"data_plane": self.data_plane}
+        for callback in self._status:
+            fields.update(callback())
+        return fields
+
+    def fail(self, line: str) -> None:
+        """A part the emulator cannot serve without died: say so in one line and stop."""
+        if self._on_failure is not None:
+            self._on_failure(line)
 
     def on_reset(self, callback: Callable[[], None]) -> None:
         """Run `callback` when moto's state is reset (POST /moto-api/reset)."""
@@ -138,6 +179,7 @@ class _StatusMiddleware:
             "endpoint": self.emulator.endpoint_url,
             "extensions": self.emulator.installed,
             "uptime_seconds": round(time.time() - self.started, 1),
+            **self.emulator.status_fields(),
         }
 
     def _clock(self, environ, start_response):
@@ -187,18 +229,42 @@ class _RequestHandler(MotoRequestHandler):
 class EmulatorServer:
     """moto's WSGI app behind a threaded werkzeug server, with extensions."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: Settings | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: Settings | None = None,
+        data_plane: str = "moto",
+    ):
         app = DomainDispatcherApplication(create_backend_app)
         # Port 0 asks the OS for a free port; the emulator learns it before installing.
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_RequestHandler
         )
         self.emulator = Emulator(
-            host, self._server.server_address[1], settings or Settings.from_env()
+            host, self._server.server_address[1], settings or Settings.from_env(), data_plane
         )
-        install_extensions(self.emulator)
-        self._server.app = _StatusMiddleware(TimeToLiveRules(app), self.emulator)
+        self.emulator._on_failure = self._fail
         self._thread: threading.Thread | None = None
+        try:
+            install_extensions(self.emulator, extensions_for(data_plane))
+        except Exception:
+            self.stop()
+            raise
+        for wrap in self.emulator._middlewares:
+            app = wrap(app)
+        # TTL's rules sit in front of whichever data plane serves the table.
+        self._server.app = _StatusMiddleware(TimeToLiveRules(app), self.emulator)
+
+    def _fail(self, line: str) -> None:
+        print(f"emulator: {line}; stopping", file=sys.stderr, flush=True)
+        threading.Thread(target=self._stop_and_exit, daemon=True).start()
+
+    def _stop_and_exit(self) -> None:
+        try:
+            self.stop()
+        finally:
+            os._exit(1)
 
     @property
     def endpoint_url(self) -> str:
@@ -206,6 +272,12 @@ class EmulatorServer:
 
     def start(self) -> None:
         """Serve in a background thread and start the extensions' workers."""
+        try:
+            for callback in self.emulator._before_serving:
+                callback()
+        except Exception:
+            self.stop()
+            raise
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="emulator-http", daemon=True
         )
@@ -215,12 +287,16 @@ class EmulatorServer:
 
     def serve_forever(self) -> None:
         self.start()
+        self.wait()
+
+    def wait(self) -> None:
+        """Block until the server stops."""
         assert self._thread is not None
         self._thread.join()
 
     def stop(self) -> None:
         for _, stop in reversed(self.emulator._workers):
             stop()
-        self._server.shutdown()
         if self._thread:
+            self._server.shutdown()
             self._thread.join(timeout=5)

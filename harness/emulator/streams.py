@@ -281,3 +281,17 @@ def install() -> None:
     """Apply the patches (idempotent)."""
     for owner, name, replacement in PATCHES:
         setattr(owner, name, replacement)
+
+
+def append_mirrored(shard: Any, record: StreamRecord) -> None:
+    """Append a record copied from another store (DynamoDB Local) to a shard-like object.
+
+    `shard.items` must hold StreamRecords in sequence order; the counter behind
+    `next_sequence_number` moves past the record's number, so LATEST positions
+    taken afterwards start after it.
+    """
+    global _last_sequence
+    with _append_lock:
+        shard.items.append(record)
+        _last_sequence = max(_last_sequence, record.sequence)
+        _trim(shard, record.arrival)

@@ -99,8 +99,9 @@ def sweep_all(now: float | None = None) -> int:
 class TtlSweeper:
     """A background thread that sweeps at the emulator's configured interval."""
 
-    def __init__(self, interval: Callable[[], float]):
+    def __init__(self, interval: Callable[[], float], sweep: Callable[[], int] | None = None):
         self.interval = interval
+        self.sweep = sweep or sweep_all
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -117,7 +118,7 @@ class TtlSweeper:
     def _run(self) -> None:
         while not self._stop.wait(self.interval()):
             try:
-                sweep_all()
+                self.sweep()
             except Exception:
                 log.exception("TTL sweep failed")
 

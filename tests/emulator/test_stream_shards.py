@@ -82,10 +82,10 @@ def test_each_region_has_its_own_shard_and_records_name_their_region(emulator):
 
 def test_update_item_that_creates_an_item_emits_one_insert(emulator):
     aws = clients(emulator.endpoint_url)
-    arn = create_stream_table(aws["dynamodb"], "t")
+    arn = create_stream_table(aws["dynamodb"], "tbl")
     for value in ("1", "2"):
         aws["dynamodb"].update_item(
-            TableName="t",
+            TableName="tbl",
             Key={"pk": {"S": "k"}},
             UpdateExpression="SET v = :v",
             ExpressionAttributeValues={":v": {"N": value}},
@@ -100,10 +100,10 @@ def test_update_item_that_creates_an_item_emits_one_insert(emulator):
 
 def test_a_failed_conditional_update_emits_nothing(emulator):
     aws = clients(emulator.endpoint_url)
-    arn = create_stream_table(aws["dynamodb"], "t")
+    arn = create_stream_table(aws["dynamodb"], "tbl")
     with pytest.raises(ClientError, match="ConditionalCheckFailed"):
         aws["dynamodb"].update_item(
-            TableName="t",
+            TableName="tbl",
             Key={"pk": {"S": "k"}},
             UpdateExpression="SET v = :v",
             ConditionExpression="attribute_exists(pk)",
@@ -114,11 +114,11 @@ def test_a_failed_conditional_update_emits_nothing(emulator):
 
 def test_a_cancelled_transaction_emits_nothing_and_a_committed_one_emits_its_writes(emulator):
     aws = clients(emulator.endpoint_url)
-    arn = create_stream_table(aws["dynamodb"], "t")
-    put = {"Put": {"TableName": "t", "Item": {"pk": {"S": "a"}}}}
+    arn = create_stream_table(aws["dynamodb"], "tbl")
+    put = {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "a"}}}}
     failing_check = {
         "ConditionCheck": {
-            "TableName": "t",
+            "TableName": "tbl",
             "Key": {"pk": {"S": "missing"}},
             "ConditionExpression": "attribute_exists(pk)",
         }
@@ -127,13 +127,13 @@ def test_a_cancelled_transaction_emits_nothing_and_a_committed_one_emits_its_wri
         aws["dynamodb"].transact_write_items(TransactItems=[put, failing_check])
     assert read_stream(aws, arn) == []
     aws["dynamodb"].transact_write_items(
-        TransactItems=[put, {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}}]
+        TransactItems=[put, {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "b"}}}}]
     )
     assert summary(read_stream(aws, arn)) == [("INSERT", "a"), ("INSERT", "b")]
-    aws["dynamodb"].put_item(TableName="t", Item={"pk": {"S": "c"}})
+    aws["dynamodb"].put_item(TableName="tbl", Item={"pk": {"S": "c"}})
     with pytest.raises(ClientError, match="TransactionCanceled"):
         aws["dynamodb"].transact_write_items(TransactItems=[put, failing_check])
-    aws["dynamodb"].put_item(TableName="t", Item={"pk": {"S": "d"}})
+    aws["dynamodb"].put_item(TableName="tbl", Item={"pk": {"S": "d"}})
     assert summary(read_stream(aws, arn))[2:] == [("INSERT", "c"), ("INSERT", "d")], (
         "a rollback neither loses nor repeats records"
     )
@@ -141,14 +141,14 @@ def test_a_cancelled_transaction_emits_nothing_and_a_committed_one_emits_its_wri
 
 def test_stream_api_positions_and_times(emulator):
     aws = clients(emulator.endpoint_url)
-    arn = create_stream_table(aws["dynamodb"], "t")
-    aws["dynamodb"].put_item(TableName="t", Item={"pk": {"S": "before"}})
+    arn = create_stream_table(aws["dynamodb"], "tbl")
+    aws["dynamodb"].put_item(TableName="tbl", Item={"pk": {"S": "before"}})
     shard = shard_of(aws, arn)
     latest = aws["dynamodbstreams"].get_shard_iterator(
         StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
     )["ShardIterator"]
-    aws["dynamodb"].put_item(TableName="t", Item={"pk": {"S": "after"}})
-    aws["dynamodb"].delete_item(TableName="t", Key={"pk": {"S": "after"}})
+    aws["dynamodb"].put_item(TableName="tbl", Item={"pk": {"S": "after"}})
+    aws["dynamodb"].delete_item(TableName="tbl", Key={"pk": {"S": "after"}})
     after_latest = aws["dynamodbstreams"].get_records(ShardIterator=latest)["Records"]
     assert summary(after_latest) == [("INSERT", "after"), ("REMOVE", "after")]
     assert "userIdentity" not in after_latest[1], "a user's delete names no service"

@@ -1,0 +1,145 @@
+"""The DynamoDB data plane served by AWS's DynamoDB Local, with our extensions on top.
+
+Chosen with EMULATOR_DATA_PLANE=dynamodb-local (the default is still moto). Installing it
+launches DynamoDB Local (dynamodb_local.py), puts the proxy (proxy.py) in front
+of moto so DynamoDB and DynamoDB Streams calls reach DynamoDB Local, tails its
+streams (mirror.py) for the stream-mapping poller, and runs the TTL sweeper
+(ttl_expiry.py).
+
+Two hooks into the stream-mapping extension (checked by
+tests/emulator/test_data_plane.py): the poller finds a stream's records through
+`stream_mappings._find_shard`, and moto's CreateEventSourceMapping, which only
+knows moto's own streams, is reached through `stream_mappings._original_create`;
+both are pointed at DynamoDB Local's streams here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from harness import STATE_ROOT
+from harness.emulator import dynamodb_local
+from harness.emulator.data_plane import ttl_expiry
+from harness.emulator.data_plane.client import Client, DynamoDBLocalError, namespace_of_arn
+from harness.emulator.data_plane.global_tables import GlobalTables
+from harness.emulator.data_plane.mirror import StreamMirror
+from harness.emulator.data_plane.proxy import DataPlaneProxy
+from harness.emulator.data_plane.tables import TableRegistry
+
+chosen = dynamodb_local.chosen_data_plane
+
+
+class DataPlane:
+    """DynamoDB Local, the proxy in front of moto, the stream mirror and the TTL sweeper."""
+
+    def __init__(self, emulator: Any, log_dir: Path):
+        from harness.emulator.process import free_port
+
+        early = dynamodb_local.take_early()
+        self.process = early or dynamodb_local.DynamoDBLocal(
+            free_port(),
+            log_dir / f"dynamodb-local-{emulator.port}.log",
+            heap=os.environ.get("EMULATOR_DYNAMODB_LOCAL_HEAP", dynamodb_local.DEFAULT_HEAP),
+        )
+        self.process.on_death = emulator.fail
+        self.started_early = early is not None
+        self.client = Client("127.0.0.1", self.process.port)
+        self.tables = TableRegistry()
+        self.mirror = StreamMirror(self.client, lambda: self.proxy.namespaces())
+        self.proxy: DataPlaneProxy | None = None
+        self.global_tables = GlobalTables(
+            self.client,
+            self.mirror,
+            self.tables,
+            lambda: emulator.settings.replication_delay_seconds,
+        )
+
+    def middleware(self, app):
+        self.proxy = DataPlaneProxy(app, self.client, self.tables, self.mirror, self.process.ready)
+        self.proxy.global_tables = self.global_tables
+        return self.proxy
+
+    def sweep_ttl(self) -> int:
+        return ttl_expiry.sweep_all(self.client, self.mirror, self.tables, self.global_tables)
+
+    def reset(self) -> None:
+        """Forget every table in every namespace (POST /moto-api/reset)."""
+        for namespace in self.proxy.namespaces() if self.proxy else ():
+            for name in self.client.call(namespace, "ListTables", {}).get("TableNames", []):
+                try:
+                    self.client.call(namespace, "DeleteTable", {"TableName": name})
+                except DynamoDBLocalError:
+                    pass
+        self.tables.clear()
+        self.mirror.reset()
+        self.global_tables.reset()
+
+    def status(self) -> dict[str, str]:
+        return {
+            "data_plane": "dynamodb-local",
+            **{f"dynamodb_local_{k}": v for k, v in self.process.describe().items()},
+        }
+
+    def create_stream_mapping(self, original):
+        """moto's CreateEventSourceMapping, also for streams that live in DynamoDB Local."""
+        client = self.client
+
+        def create(backend, spec: dict[str, Any]):
+            arn = spec.get("EventSourceArn") or ""
+            namespace = namespace_of_arn(arn)
+            if namespace is None or "/stream/" not in arn:
+                return original(backend, spec)
+            from moto.awslambda.exceptions import InvalidParameterValueException
+            from moto.awslambda.models import EventSourceMapping
+            from moto.core.exceptions import JsonRESTError as RESTError
+
+            for param in ("EventSourceArn", "FunctionName"):
+                if not spec.get(param):
+                    raise InvalidParameterValueException(f"Missing {param}")
+            function = backend._lambdas.get_function_by_name_or_arn_with_qualifier(
+                spec["FunctionName"]
+            )
+            try:
+                client.call(namespace, "Streams.DescribeStream", {"StreamArn": arn, "Limit": 1})
+            except DynamoDBLocalError:
+                raise RESTError("ResourceNotFoundException", "Invalid EventSourceArn") from None
+            self.mirror.catch_up_all()  # so LATEST starts after every record written so far
+            spec = {
+                **spec,
+                "RegionName": backend.region_name,
+                "AccountId": backend.account_id,
+                "FunctionArn": function.function_arn,
+            }
+            esm = EventSourceMapping(spec)
+            backend._event_source_mappings[esm.uuid] = esm
+            return esm
+
+        return create
+
+
+def install(emulator: Any) -> None:
+    """Start DynamoDB Local and route DynamoDB and Streams to it (see the module docstring)."""
+    from harness.emulator import stream_mappings, ttl_sweeper
+
+    log_dir = Path(os.environ.get("EMULATOR_LOG_DIR", STATE_ROOT / "emulator"))
+    plane = DataPlane(emulator, log_dir)
+    if not plane.started_early:
+        plane.process.start(progress=lambda line: print(line, flush=True))
+    emulator.add_middleware(plane.middleware)
+    emulator.before_serving(plane.process.wait_ready)
+    emulator.add_status(plane.status)
+    emulator.add_worker(plane.mirror.start, plane.mirror.stop)
+    replicator = plane.global_tables.replicator
+    emulator.add_worker(replicator.start, replicator.stop)
+    sweeper = ttl_sweeper.TtlSweeper(
+        lambda: emulator.settings.ttl_sweep_interval_seconds, plane.sweep_ttl
+    )
+    emulator.add_worker(sweeper.start, sweeper.stop)
+    emulator.add_worker(lambda: None, plane.process.stop)
+    emulator.on_reset(plane.reset)
+    # What the moto data plane installs as separate extensions, this one provides itself.
+    emulator.installed.extend(["global_tables", "ttl_sweeper"])
+    stream_mappings._find_shard = plane.mirror.find_shard
+    stream_mappings._original_create = plane.create_stream_mapping(stream_mappings._original_create)

@@ -1,0 +1,278 @@
+"""A copy of DynamoDB Local's stream records, read through its Streams API as they arrive.
+
+The stream-mapping poller, the TTL sweeper and global-tables replication need
+what DynamoDB Local's records lack, so a tailer thread reads every stream with
+DescribeStream/GetShardIterator/GetRecords shortly after each write (the proxy
+wakes it) and keeps each record with:
+
+- its arrival time, to the second in ApproximateCreationDateTime as AWS gives it
+  (DynamoDB Local rounds down to the minute; AWS: "rounded down to the closest
+  second", https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html);
+- the userIdentity of a TTL deletion (DynamoDB's TTL service,
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html),
+  for the deletes our sweeper announced with `expect_service_delete`;
+- the public region in awsRegion and ARNs.
+
+The poller reads a stream's records through `find_shard` and `streams.records_from`
+exactly as it reads moto's shards. Users' GetRecords are answered by DynamoDB Local
+and annotated from this copy (`annotate`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from harness.emulator import streams
+from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
+
+log = logging.getLogger(__name__)
+
+TAIL_INTERVAL_SECONDS = 0.25  # a quiet stream is still read this often
+SHARD_REFRESH_SECONDS = 2.0  # how often a stream's shard list is read again
+
+
+class MirrorShard:
+    """What the poller reads: one stream's records in sequence order under one shard id."""
+
+    def __init__(self, shard_id: str):
+        self.id = shard_id
+        self.items: list[streams.StreamRecord] = []
+
+
+class MirroredStream:
+    def __init__(self, namespace: Namespace, arn: str, table_name: str):
+        self.namespace = namespace
+        self.arn = arn
+        self.table_name = table_name
+        self.shard: MirrorShard | None = None
+        self.iterators: dict[str, str | None] = {}  # shard id -> next iterator (None: closed)
+        self.by_event: dict[str, streams.StreamRecord] = {}
+        self.shard_ids: list[str] = []
+        self.shards_read_at = 0.0
+        self.lock = threading.Lock()
+
+
+def key_token(table_name: str, keys: dict[str, Any]) -> str:
+    return table_name + "\0" + json.dumps(keys, sort_keys=True)
+
+
+class StreamMirror:
+    """Tails every stream of every namespace the proxy has seen."""
+
+    def __init__(self, client: Client, namespaces: Callable[[], set[Namespace]]):
+        self.client = client
+        self.namespaces = namespaces
+        self._streams: dict[str, MirroredStream] = {}
+        self._streams_lock = threading.Lock()
+        self._service_deletes: dict[tuple[Namespace, str], int] = {}
+        self._deletes_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.listeners: list[Callable[[MirroredStream, streams.StreamRecord], None]] = []
+
+    # -- lifecycle
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="stream-mirror", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def reset(self) -> None:
+        with self._streams_lock:
+            self._streams.clear()
+        with self._deletes_lock:
+            self._service_deletes.clear()
+
+    def wake(self) -> None:
+        """A write happened: read the streams now rather than at the next tick."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(TAIL_INTERVAL_SECONDS)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.catch_up_all()
+            except Exception:
+                log.exception("stream mirror: reading DynamoDB Local's streams failed")
+
+    # -- TTL identity
+
+    def expect_service_delete(self, namespace: Namespace, table: str, keys: dict) -> None:
+        """The next REMOVE of this item was made by the TTL service."""
+        token = (namespace, key_token(table, keys))
+        with self._deletes_lock:
+            self._service_deletes[token] = self._service_deletes.get(token, 0) + 1
+
+    def forget_service_delete(self, namespace: Namespace, table: str, keys: dict) -> None:
+        token = (namespace, key_token(table, keys))
+        with self._deletes_lock:
+            count = self._service_deletes.get(token, 0) - 1
+            if count > 0:
+                self._service_deletes[token] = count
+            else:
+                self._service_deletes.pop(token, None)
+
+    def _take_service_delete(self, namespace: Namespace, table: str, keys: dict) -> bool:
+        token = (namespace, key_token(table, keys))
+        with self._deletes_lock:
+            count = self._service_deletes.get(token, 0)
+            if count <= 0:
+                return False
+            if count == 1:
+                del self._service_deletes[token]
+            else:
+                self._service_deletes[token] = count - 1
+            return True
+
+    # -- reading
+
+    def catch_up_all(self) -> None:
+        for namespace in list(self.namespaces()):
+            for arn, table in self._list_streams(namespace):
+                self.catch_up(namespace, arn, table)
+
+    def _list_streams(self, namespace: Namespace) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        request: dict[str, Any] = {}
+        while True:
+            answer = self.client.call(namespace, "Streams.ListStreams", request)
+            found += [(s["StreamArn"], s["TableName"]) for s in answer.get("Streams", [])]
+            last = answer.get("LastEvaluatedStreamArn")
+            if not last:
+                return found
+            request = {"ExclusiveStartStreamArn": last}
+
+    def stream(self, namespace: Namespace, arn: str, table: str) -> MirroredStream:
+        with self._streams_lock:
+            mirrored = self._streams.get(arn)
+            if mirrored is None:
+                mirrored = self._streams[arn] = MirroredStream(namespace, arn, table)
+            return mirrored
+
+    def catch_up(self, namespace: Namespace, arn: str, table: str) -> None:
+        """Copy the records DynamoDB Local has and we have not, in order."""
+        mirrored = self.stream(namespace, arn, table)
+        with mirrored.lock:
+            if time.monotonic() - mirrored.shards_read_at > SHARD_REFRESH_SECONDS:
+                try:
+                    mirrored.shard_ids = [s["ShardId"] for s in self._shards(namespace, arn)]
+                except DynamoDBLocalError:
+                    return  # the table (and stream) went away meanwhile
+                mirrored.shards_read_at = time.monotonic()
+            for shard_id in mirrored.shard_ids:
+                if mirrored.shard is None:
+                    mirrored.shard = MirrorShard(shard_id)
+                if shard_id in mirrored.iterators and mirrored.iterators[shard_id] is None:
+                    continue
+                self._read_shard(mirrored, shard_id)
+
+    def _shards(self, namespace: Namespace, arn: str) -> list[dict[str, Any]]:
+        shards: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"StreamArn": arn}
+        while True:
+            answer = self.client.call(namespace, "Streams.DescribeStream", request)
+            description = answer["StreamDescription"]
+            shards += description.get("Shards", [])
+            last = description.get("LastEvaluatedShardId")
+            if not last:
+                return shards
+            request = {"StreamArn": arn, "ExclusiveStartShardId": last}
+
+    def _read_shard(self, mirrored: MirroredStream, shard_id: str) -> None:
+        namespace = mirrored.namespace
+        iterator = mirrored.iterators.get(shard_id)
+        if iterator is None:
+            answer = self.client.call(
+                namespace,
+                "Streams.GetShardIterator",
+                {
+                    "StreamArn": mirrored.arn,
+                    "ShardId": shard_id,
+                    "ShardIteratorType": "TRIM_HORIZON",
+                },
+            )
+            iterator = answer["ShardIterator"]
+        while iterator:
+            try:
+                answer = self.client.call(
+                    namespace, "Streams.GetRecords", {"ShardIterator": iterator}
+                )
+            except DynamoDBLocalError as error:
+                if error.code == "ExpiredIteratorException":
+                    mirrored.iterators.pop(shard_id, None)
+                log.debug("stream mirror: GetRecords on %s: %s", mirrored.arn, error)
+                return
+            records = answer.get("Records", [])
+            now = time.time()
+            for record in records:
+                self._add(mirrored, record, now)
+            iterator = answer.get("NextShardIterator")
+            mirrored.iterators[shard_id] = iterator
+            if not records:
+                return
+
+    def _add(self, mirrored: MirroredStream, record: dict[str, Any], now: float) -> None:
+        dynamodb = record["dynamodb"]
+        sequence = int(dynamodb["SequenceNumber"])
+        items = mirrored.shard.items if mirrored.shard else []
+        if items and sequence <= items[-1].sequence:
+            return  # read twice (a retried GetRecords)
+        dynamodb["ApproximateCreationDateTime"] = int(now)
+        if record["eventName"] == "REMOVE" and self._take_service_delete(
+            mirrored.namespace, mirrored.table_name, dynamodb["Keys"]
+        ):
+            record["userIdentity"] = dict(streams.TTL_SERVICE_IDENTITY)
+        copied = streams.StreamRecord(sequence, now, record)
+        assert mirrored.shard is not None
+        streams.append_mirrored(mirrored.shard, copied)
+        mirrored.by_event[record["eventID"]] = copied
+        for listener in self.listeners:
+            try:
+                listener(mirrored, copied)
+            except Exception:
+                log.exception("stream mirror: a listener failed")
+
+    # -- for the poller and the proxy
+
+    def find_shard(self, stream_arn: str) -> MirrorShard | None:
+        """The mirrored records of a stream, for `streams.records_from` (None if unknown)."""
+        with self._streams_lock:
+            mirrored = self._streams.get(stream_arn)
+        return mirrored.shard if mirrored else None
+
+    def annotate(self, namespace: Namespace, stream_arn: str, records: list[dict]) -> None:
+        """Give records from a user's GetRecords the time and identity this copy has."""
+        if not records:
+            return
+        mirrored = self._streams.get(stream_arn)
+        if mirrored is None or records[-1]["eventID"] not in mirrored.by_event:
+            table = stream_arn.split(":", 5)[5].split("/")[1]
+            self.catch_up(namespace, stream_arn, table)
+            mirrored = self._streams.get(stream_arn)
+        if mirrored is None:
+            return
+        for record in records:
+            copied = mirrored.by_event.get(record.get("eventID"))
+            if copied is None:
+                continue
+            source = copied.record
+            record["dynamodb"]["ApproximateCreationDateTime"] = source["dynamodb"][
+                "ApproximateCreationDateTime"
+            ]
+            if "userIdentity" in source:
+                record["userIdentity"] = dict(source["userIdentity"])

@@ -1,0 +1,431 @@
+"""The emulator's one endpoint, sending DynamoDB and DynamoDB Streams requests to DynamoDB Local.
+
+A WSGI middleware in front of moto: a request whose X-Amz-Target names the
+DynamoDB (DynamoDB_20120810.*) or Streams (DynamoDBStreams_20120810.*) API is
+forwarded to DynamoDB Local in the namespace of its region and account (the
+region from the SigV4 credential scope, or from the ARN a request names; the
+account as moto derives it from the access key). Everything else goes to moto.
+
+On the way the proxy:
+- rewrites DynamoDB Local's ARNs and awsRegion to the request's region and account;
+- answers what DynamoDB Local lacks from `tables.TableRegistry` (tags, TTL settings,
+  continuous backups, TableId, TableClassSummary, OnDemandThroughput);
+- annotates stream records from the mirror (second-precision
+  ApproximateCreationDateTime, the TTL service's userIdentity);
+- recomputes x-amz-crc32, which the SDKs check for DynamoDB.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from harness.emulator.data_plane.client import (
+    DYNAMODB_TARGET,
+    STREAMS_TARGET,
+    Client,
+    DynamoDBLocalError,
+    Namespace,
+    namespace_of_arn,
+    to_local,
+    to_public,
+)
+from harness.emulator.data_plane.global_tables import GlobalTables, ReplicaError
+from harness.emulator.data_plane.mirror import StreamMirror
+from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
+
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+WRITE_OPERATIONS = frozenset(
+    {
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "TransactWriteItems",
+        "ExecuteStatement",
+        "BatchExecuteStatement",
+        "ExecuteTransaction",
+    }
+)
+# Operations whose answers carry a TableDescription under this key.
+TABLE_DESCRIPTIONS = {
+    "CreateTable": "TableDescription",
+    "DescribeTable": "Table",
+    "UpdateTable": "TableDescription",
+    "DeleteTable": "TableDescription",
+}
+READY_WAIT_SECONDS = 30.0
+
+
+class ApiError(Exception):
+    """An AWS JSON-protocol error answer the proxy gives itself."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        self.code = code
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+def _account_of(access_key: str) -> str:
+    import os
+
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
+
+def request_namespace(authorization: str, default_region: str = "us-east-1") -> Namespace:
+    """The (account, region) a signed request speaks for."""
+    match = CREDENTIAL.search(authorization or "")
+    if match is None:
+        return Namespace(_account_of(""), default_region)
+    return Namespace(_account_of(match.group(1)), match.group(2))
+
+
+class DataPlaneProxy:
+    """WSGI middleware: DynamoDB and Streams to DynamoDB Local, the rest to `app`."""
+
+    def __init__(
+        self,
+        app: Callable,
+        client: Client,
+        tables: TableRegistry,
+        mirror: StreamMirror,
+        ready: threading.Event,
+    ):
+        self.app = app
+        self.client = client
+        self.tables = tables
+        self.mirror = mirror
+        self.ready = ready
+        self.global_tables: GlobalTables | None = None
+        self._seen: set[Namespace] = set()
+        self._seen_lock = threading.Lock()
+        self.handlers: dict[str, Callable[[Namespace, dict[str, Any]], dict[str, Any]]] = {
+            "TagResource": self._tag_resource,
+            "UntagResource": self._untag_resource,
+            "ListTagsOfResource": self._list_tags,
+            "UpdateTimeToLive": self._update_ttl,
+            "DescribeTimeToLive": self._describe_ttl,
+            "UpdateContinuousBackups": self._update_backups,
+            "DescribeContinuousBackups": self._describe_backups,
+        }
+
+    # -- WSGI
+
+    def __call__(self, environ, start_response):
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        prefix, _, operation = target.partition(".")
+        if prefix not in (DYNAMODB_TARGET, STREAMS_TARGET):
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        namespace = request_namespace(environ.get("HTTP_AUTHORIZATION", ""))
+        status, answer = self.handle(namespace, prefix, operation, body)
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("Content-Length", str(len(answer))),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+            ("x-amz-crc32", str(zlib.crc32(answer))),
+        ]
+        start_response(f"{status} {'OK' if status < 300 else 'Error'}", headers)
+        return [answer]
+
+    def namespaces(self) -> set[Namespace]:
+        with self._seen_lock:
+            return set(self._seen)
+
+    def _see(self, namespace: Namespace) -> None:
+        if namespace not in self._seen:
+            with self._seen_lock:
+                self._seen.add(namespace)
+
+    def handle(
+        self, namespace: Namespace, prefix: str, operation: str, body: bytes
+    ) -> tuple[int, bytes]:
+        """Answer one API call: (HTTP status, JSON body)."""
+        if not self.ready.wait(READY_WAIT_SECONDS):
+            return _error(ApiError("ServiceUnavailable", "DynamoDB Local is starting", 503))
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            return _error(
+                ApiError(
+                    "SerializationException", "Start of structure or map found where not expected"
+                )
+            )
+        named = _named_namespace(request)
+        if named is not None:
+            namespace = named
+        self._see(namespace)
+        try:
+            if prefix == DYNAMODB_TARGET and operation in self.handlers:
+                return 200, json.dumps(self.handlers[operation](namespace, request)).encode()
+            return self._forward(namespace, prefix, operation, request, body)
+        except ApiError as error:
+            return _error(error)
+        except ReplicaError as error:
+            return _error(ApiError(error.code, error.message))
+
+    # -- forwarding
+
+    def _forward(
+        self,
+        namespace: Namespace,
+        prefix: str,
+        operation: str,
+        request: dict[str, Any],
+        body: bytes,
+    ) -> tuple[int, bytes]:
+        if prefix == DYNAMODB_TARGET and operation in ("CreateTable", "UpdateTable"):
+            _check_enums(request)
+        held: dict[str, Any] = {}
+        if prefix == DYNAMODB_TARGET and operation == "UpdateTable" and self.global_tables:
+            if request.get("ReplicaUpdates"):
+                self.global_tables.apply(namespace, request)
+                description = self._describe(namespace, request["TableName"])
+                return 200, json.dumps({"TableDescription": description}).encode()
+            self.global_tables.check_update(namespace, request)
+        if prefix == DYNAMODB_TARGET and operation in ("CreateTable", "UpdateTable"):
+            held = {
+                k: request.pop(k)
+                for k in ("Tags", "TableClass", "OnDemandThroughput", "SSESpecification")
+                if k in request
+            }
+            if operation == "UpdateTable" and held and _nothing_else_to_update(request):
+                extras = self.tables.get(namespace, request.get("TableName", ""))
+                self._describe(namespace, request["TableName"])  # the table must exist
+                _keep(extras, held, namespace)
+                description = self._describe(namespace, request["TableName"])
+                return 200, json.dumps({"TableDescription": description}).encode()
+            body = json.dumps(request).encode()
+        local_body, _ = to_local(body)
+        status, answer = self.client.forward(namespace, f"{prefix}.{operation}", local_body)
+        answer = to_public(answer, namespace)
+        if status >= 300:
+            return status, _aws_wording(operation, request, answer)
+        if prefix == STREAMS_TARGET:
+            if operation == "GetRecords":
+                return status, self._annotated(namespace, request, answer)
+            return status, answer
+        if operation in WRITE_OPERATIONS:
+            self.mirror.wake()
+            return status, answer
+        if operation in TABLE_DESCRIPTIONS:
+            return status, self._table_answer(namespace, operation, request, answer, held)
+        return status, answer
+
+    def _table_answer(
+        self,
+        namespace: Namespace,
+        operation: str,
+        request: dict[str, Any],
+        answer: bytes,
+        held: dict[str, Any],
+    ) -> bytes:
+        document = json.loads(answer)
+        description = document[TABLE_DESCRIPTIONS[operation]]
+        name = description["TableName"]
+        if operation == "CreateTable":
+            extras = self.tables.created(namespace, name)
+            extras.table_class = held.get("TableClass")
+        else:
+            extras = self.tables.get(namespace, name)
+        _keep(extras, held, namespace)
+        extras.decorate(description)
+        if self.global_tables is not None:
+            if operation == "UpdateTable":
+                self.global_tables.propagate_update(namespace, request)
+            if operation == "DeleteTable":
+                self.global_tables.table_deleted(namespace, name)
+            else:
+                self.global_tables.describe(namespace, description)
+        if operation == "DeleteTable":
+            self.tables.deleted(namespace, name)
+        return json.dumps(document).encode()
+
+    def _annotated(self, namespace: Namespace, request: dict[str, Any], answer: bytes) -> bytes:
+        document = json.loads(answer)
+        records = document.get("Records") or []
+        if records:
+            iterator = request.get("ShardIterator", "")
+            stream_arn = iterator.split("|", 1)[0]
+            self.mirror.annotate(namespace, stream_arn, records)
+        return json.dumps(document).encode()
+
+    def _describe(self, namespace: Namespace, name: str) -> dict[str, Any]:
+        """DescribeTable's Table, decorated; ResourceNotFoundException as AWS words it."""
+        try:
+            table = self.client.call(namespace, "DescribeTable", {"TableName": name})["Table"]
+        except DynamoDBLocalError as error:
+            raise ApiError(error.code, error.message, error.status) from None
+        self.tables.get(namespace, table["TableName"]).decorate(table)
+        if self.global_tables is not None:
+            self.global_tables.describe(namespace, table)
+        return table
+
+    # -- what DynamoDB Local lacks
+
+    def _table_of_arn(self, arn: str | None) -> tuple[Namespace, str]:
+        namespace = namespace_of_arn(arn or "")
+        if namespace is None or ":table/" not in (arn or ""):
+            raise ApiError("ValidationException", f"Invalid TableArn: {arn}")
+        name = arn.split(":table/", 1)[1].split("/", 1)[0]
+        try:
+            self.client.call(namespace, "DescribeTable", {"TableName": name})
+        except DynamoDBLocalError:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"Requested resource not found: ResourcArn: {arn} not found",
+            ) from None
+        return namespace, name
+
+    def _tag_resource(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
+        table_ns, name = self._table_of_arn(request.get("ResourceArn"))
+        tags = self.tables.get(table_ns, name).tags
+        for tag in request.get("Tags") or []:
+            tags[tag["Key"]] = tag["Value"]
+        return {}
+
+    def _untag_resource(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
+        table_ns, name = self._table_of_arn(request.get("ResourceArn"))
+        tags = self.tables.get(table_ns, name).tags
+        for key in request.get("TagKeys") or []:
+            tags.pop(key, None)
+        return {}
+
+    def _list_tags(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
+        table_ns, name = self._table_of_arn(request.get("ResourceArn"))
+        tags = self.tables.get(table_ns, name).tags
+        return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+
+    def _existing(self, namespace: Namespace, request: dict[str, Any]) -> str:
+        name = request.get("TableName", "")
+        try:
+            table = self.client.call(namespace, "DescribeTable", {"TableName": name})["Table"]
+        except DynamoDBLocalError as error:
+            raise ApiError(error.code, error.message, error.status) from None
+        return table["TableName"]
+
+    def _update_ttl(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
+        name = self._existing(namespace, request)
+        spec = request.get("TimeToLiveSpecification") or {}
+        if "Enabled" not in spec or not spec.get("AttributeName"):
+            raise ApiError(
+                "ValidationException",
+                "1 validation error detected: TimeToLiveSpecification must contain "
+                "Enabled and AttributeName",
+            )
+        extras = self.tables.get(namespace, name)
+        extras.ttl_attribute = spec["AttributeName"]
+        extras.ttl_enabled = bool(spec["Enabled"])
+        if self.global_tables is not None:
+            self.global_tables.propagate_ttl(namespace, name)
+        return {"TimeToLiveSpecification": spec}
+
+    def _describe_ttl(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
+        name = self._existing(namespace, request)
+        return {"TimeToLiveDescription": self.tables.get(namespace, name).ttl_description()}
+
+    def _update_backups(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
+        name = self._existing(namespace, request)
+        spec = request.get("PointInTimeRecoverySpecification") or {}
+        extras = self.tables.get(namespace, name)
+        enabled = bool(spec.get("PointInTimeRecoveryEnabled"))
+        if enabled and not extras.pitr_enabled:
+            extras.pitr_enabled_at = time.time()
+        extras.pitr_enabled = enabled
+        return {"ContinuousBackupsDescription": extras.continuous_backups()}
+
+    def _describe_backups(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
+        name = self._existing(namespace, request)
+        return {
+            "ContinuousBackupsDescription": self.tables.get(namespace, name).continuous_backups()
+        }
+
+
+def _keep(extras, held: dict[str, Any], namespace: Namespace) -> None:
+    for tag in held.get("Tags") or []:
+        extras.tags[tag["Key"]] = tag["Value"]
+    if "TableClass" in held:
+        extras.table_class = held["TableClass"]
+    if "OnDemandThroughput" in held:
+        extras.on_demand_throughput = held["OnDemandThroughput"]
+    if "SSESpecification" in held:
+        spec = held["SSESpecification"]
+        enabled = spec.get("Enabled", extras.sse_kms_key_arn is not None)
+        extras.sse_kms_key_arn = (
+            kms_key_arn(namespace, spec.get("KMSMasterKeyId")) if enabled else None
+        )
+
+
+# Enum members DynamoDB Local does not check (it answers HTTP 500 for an unknown BillingMode
+# and accepts any StreamViewType); AWS's lists, API_CreateTable.html / API_StreamSpecification.html.
+ENUMS = {
+    ("BillingMode",): ("billingMode", ("PROVISIONED", "PAY_PER_REQUEST")),
+    ("StreamSpecification", "StreamViewType"): (
+        "streamSpecification.streamViewType",
+        ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"),
+    ),
+    ("TableClass",): ("tableClass", ("STANDARD", "STANDARD_INFREQUENT_ACCESS")),
+}
+
+
+def _check_enums(request: dict[str, Any]) -> None:
+    """ValidationException in AWS's words for a value outside an enum."""
+    for path, (member, allowed) in ENUMS.items():
+        value: Any = request
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None and value not in allowed:
+            raise ApiError(
+                "ValidationException",
+                f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+                f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]",
+            )
+
+
+def _nothing_else_to_update(request: dict[str, Any]) -> bool:
+    return not (set(request) - {"TableName"})
+
+
+def _named_namespace(request: dict[str, Any]) -> Namespace | None:
+    """The namespace an ARN in the request names (a table ARN as TableName, a stream ARN)."""
+    for key in ("StreamArn", "TableName", "ResourceArn", "ShardIterator"):
+        value = request.get(key)
+        if isinstance(value, str) and value.startswith("arn:"):
+            return namespace_of_arn(value)
+    return None
+
+
+# Operations whose ResourceNotFoundException AWS words with the table's name; the Terraform
+# provider takes a DeleteTable answer worded so as "already deleted" (resourceTableDelete).
+NAMED_NOT_FOUND = frozenset({"DescribeTable", "DeleteTable", "UpdateTable"})
+LOCAL_NOT_FOUND = b"Cannot do operations on a non-existent table"
+
+
+def _aws_wording(operation: str, request: dict[str, Any], answer: bytes) -> bytes:
+    """AWS's message for a missing table instead of DynamoDB Local's."""
+    if LOCAL_NOT_FOUND not in answer:
+        return answer
+    document = json.loads(answer)
+    name = request.get("TableName")
+    if operation in NAMED_NOT_FOUND and isinstance(name, str):
+        document["message"] = f"Requested resource not found: Table: {name} not found"
+    else:
+        document["message"] = "Requested resource not found"
+    return json.dumps(document).encode()
+
+
+def _error(error: ApiError) -> tuple[int, bytes]:
+    body = {"__type": f"com.amazonaws.dynamodb.v20120810#{error.code}", "message": error.message}
+    return error.status, json.dumps(body).encode()
