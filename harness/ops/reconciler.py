@@ -365,6 +365,38 @@ class Reconciler:
         return f"{path}.{sequence} = {value(marks[entry].stored_text)}"
 
 
+# ------------------------------------------------------------ expected items
+
+
+def aggregate_items(items: Iterable[dict]) -> list[dict]:
+    """The `#stats` items the processor ends up with for `items` (plain Python values).
+
+    What a table holds once its stream is applied, without marks: for loading
+    a table the way `invoke setup` leaves it where no processor runs.
+    """
+    contract = processor_code.module("contract")
+    numbers = processor_code.module("dynamodb_numbers")
+    sums: dict = {}
+    for item in items:
+        raw = {name: _serializer.serialize(value) for name, value in item.items()}
+        try:
+            contributions = contract.contribution(raw)
+        except contract.BadImage:
+            continue
+        for key, vector in contributions.items():
+            entry = sums.setdefault(key, {name: [] for name in key.sums})
+            for name, value in vector.items():
+                entry[name].append(value)
+    result = []
+    for key in sorted(sums):
+        totals = {name: numbers.fit(numbers.exact_sum(v), name) for name, v in sums[key].items()}
+        derived = {n: v for n, v in contract.derived(totals).items() if v is not None}
+        result.append(
+            {"pk": key.pk, "sk": key.sk, "entityType": key.entity_type, **totals, **derived}
+        )
+    return result
+
+
 # ------------------------------------------------------------ helpers
 
 
