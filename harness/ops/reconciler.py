@@ -7,25 +7,28 @@ every item once (a progress bar on large tables) and yields, per aggregate,
 the stored values and the true ones.
 
 A Scan is not a snapshot, and records may still be on their way to the
-processor, so an aggregate that differs is looked at again, alone, before it
-is called drift:
-  1. read the aggregate item (consistent): its sums and the processor's mark
-     for this partition in the current stream (watermarks);
-  2. Query its partition (consistent): the true sums;
-  3. read the table's stream to its end: if a record that changes this
-     aggregate lies above the mark, the processor has not caught up; the
-     aggregate is `pending`, not drift (wait and look again);
-  4. otherwise stored and true compare as of the same stream position: equal
-     is `exact`, different is `drift`.
-Repair (`--repair`) writes the true values in an UpdateItem whose condition is
-"the item still holds what step 1 read": the same sums and the same mark. The
-processor's own writes carry the same kind of condition (every sum and its
-mark), so the two never overwrite each other: whichever writes second fails its
-condition, re-reads and recomputes. A record written after step 3 is in
-neither the stored nor the true values; the processor applies it on top of the
-repaired values later, which is exactly right. The one assumption: a write's
-stream record is readable by the time step 3 runs, which is why step 3 waits
-`settle_seconds` after step 2 (DynamoDB Streams publish in near real time).
+processor, so an aggregate that differs is looked at again, alone:
+  1. read the aggregate item (consistent): its sums S and the processor's
+     mark M for this partition in the current stream (watermarks): S holds
+     exactly the records up to M;
+  2. Query its partition (consistent): the true sums T;
+  3. read the table's stream to its end: the records above M that change this
+     aggregate are in flight; the processor will add their effect P to S. An
+     item they touch counts in T as its latest record left it (so a write
+     between steps 2 and 3 is in both T and P); any other item as the Query
+     saw it (it has not changed since M);
+  4. the drift is T - (S + P): zero is `exact`, anything else `drift`.
+Repair (`--repair`) writes S + drift in an UpdateItem whose condition is "the
+item still holds S and M". When the processor then applies the records in
+flight, the aggregate reaches T. The processor's own writes carry the same
+kind of condition (every sum and its mark), so the two never overwrite each
+other: whichever writes second fails its condition, re-reads and recomputes.
+A record written after step 3 is in none of S, P or T, and the processor
+applies it on top later, which is exactly right. So repair is safe while
+records keep flowing, and needs no quiet moment. The one assumption: the
+stream record of a write the Query saw is readable by step 3 (else that item
+counts in T but not in P), which is why step 3 waits `settle_seconds` after
+step 2 (DynamoDB Streams publish in near real time).
 
 Global tables: aggregate items are written only by the processor in the
 primary region, so repair runs there only; `check` may read a replica region
@@ -73,26 +76,31 @@ class Aggregate:
     true: dict[str, Decimal | None]
     status: str = EXACT
     note: str = ""
+    # What the records in flight will add once the processor applies them.
+    in_flight: dict[str, Decimal] = field(default_factory=dict)
 
     def drift(self, name: str) -> Decimal | None:
-        """true - stored for one attribute (None when either side is absent)."""
+        """true - (stored + in flight) for one attribute (None when a side is absent)."""
         stored, true = self.stored.get(name), self.true.get(name)
         if stored is None or true is None:
             return None
-        return _exact(_WIDE.subtract(true, stored))
+        expected = _WIDE.add(stored, self.in_flight.get(name, Decimal(0)))
+        return _exact(_WIDE.subtract(true, expected))
 
     def lines(self) -> list[str]:
-        """One line per attribute: stored, true and the drift ("none" when equal)."""
+        """One line per attribute: stored, true and the drift ("none" when exact)."""
         label = f"{self.pk} {self.sk}"
         lines = []
         for name in self.true:
-            stored, true = self.stored.get(name), self.true.get(name)
-            if stored == true:
+            stored, true, drift = self.stored.get(name), self.true.get(name), self.drift(name)
+            if drift == 0 or (drift is None and stored == true):
                 change = "none"
-            elif self.drift(name) is not None:
-                change = f"{self.drift(name):+}"
+            elif drift is not None:
+                change = f"{drift:+}"
             else:
                 change = "differs"
+            if self.in_flight.get(name):
+                change += f" ({self.in_flight[name]:+} in flight)"
             lines.append(
                 f"{label:<28} {name:<16} stored {_text(stored):<14} true {_text(true):<14} "
                 f"drift {change}"
@@ -168,7 +176,9 @@ class Reconciler:
         for raw in self._scan(report):
             self._sort(raw, stored, sources)
         for pk, sk in sorted(stored.keys() | sources.keys()):
-            aggregate = self._compare(pk, sk, stored.get((pk, sk)), sources.get((pk, sk), []))
+            key = self.contract.stats_key(pk)
+            vectors = [self._contribution(raw, key) for raw in sources.get((pk, sk), [])]
+            aggregate = self._compare(pk, sk, stored.get((pk, sk)), vectors)
             if aggregate.status != EXACT:
                 aggregate = self._confirm(pk, sk, repair=False)
             report.aggregates.append(aggregate)
@@ -204,8 +214,8 @@ class Reconciler:
 
     def _sort(self, raw: dict, stored: dict, sources: dict) -> None:
         """File one scanned item as an aggregate item or as a source of some."""
-        entity = raw.get("entityType", {}).get("S")
-        if entity in self.contract.STATS_ENTITIES:
+        if raw["sk"].get("S") == self.contract.STATS_SK:
+            # By key, not entityType: a stray write may have created one without it.
             stored[(raw["pk"]["S"], raw["sk"]["S"])] = _plain(raw)
             return
         try:
@@ -235,21 +245,25 @@ class Reconciler:
 
     # ------------------------------------------------------------ comparing
 
-    def _compare(self, pk: str, sk: str, item: dict | None, sources: list[dict]) -> Aggregate:
+    def _compare(
+        self,
+        pk: str,
+        sk: str,
+        item: dict | None,
+        contributions: Iterable[dict[str, Decimal]],
+        in_flight: dict[str, Decimal] | None = None,
+    ) -> Aggregate:
+        """Stored vs true; `contributions` are the source items' vectors for this aggregate."""
         key = self.contract.stats_key(pk)
         item = item or {}
         zero = Decimal(0)
         stored = {name: _number(item.get(name), zero) for name in key.sums}
         totals: dict[str, list[Decimal]] = {name: [] for name in key.sums}
-        for raw in sources:
-            try:
-                vector = self.contract.contribution(raw).get(key, {})
-            except self.contract.BadImage:
-                continue
+        for vector in contributions:
             for name, value in vector.items():
                 totals[name].append(value)
-        true = {name: self.numbers.exact_sum(values) for name, values in totals.items()}
-        aggregate = Aggregate(pk, sk, dict(stored), dict(true))
+        true = {name: _exact(self.numbers.exact_sum(v)) for name, v in totals.items()}
+        aggregate = Aggregate(pk, sk, dict(stored), dict(true), in_flight=in_flight or {})
         try:
             for name, value in true.items():
                 true[name] = self.numbers.fit(value, name)
@@ -260,49 +274,95 @@ class Reconciler:
         for name, value in derived.items():
             aggregate.true[name] = value
             aggregate.stored[name] = _number(item.get(name), None)
-        if aggregate.stored != aggregate.true:
+        sums_exact = all(aggregate.drift(name) == 0 for name in key.sums)
+        # Derived values are compared only when nothing is in flight (they move with it).
+        derived_exact = any(aggregate.in_flight.values()) or all(
+            aggregate.stored[name] == value for name, value in derived.items()
+        )
+        if not (sums_exact and derived_exact):
             aggregate.status = DRIFT
         return aggregate
 
+    def _contribution(self, raw: dict, key) -> dict[str, Decimal]:
+        try:
+            return self.contract.contribution(raw).get(key, {})
+        except self.contract.BadImage:
+            return {}  # the processor counts it as nothing, and so do we
+
     def _confirm(self, pk: str, sk: str, repair: bool) -> Aggregate:
-        """Steps 1-4 of the module doc, repeated while records are pending or writes race."""
+        """Steps 1-4 of the module doc; again when a repair loses the race to the processor."""
         aggregate = None
         for attempt in range(self.attempts):
             if attempt:
-                time.sleep(min(0.2 * attempt, 2.0))
+                time.sleep(min(0.1 * attempt, 1.0))
             item, sources = self._read(pk, sk)
-            aggregate = self._compare(pk, sk, item, sources)
-            if self._pending(pk, sk, item):
-                aggregate.status = PENDING
-                aggregate.note = "the processor has records for it still to apply"
-                continue
+            vectors, in_flight = self._at_stream_end(pk, sk, item, sources)
+            aggregate = self._compare(pk, sk, item, vectors, in_flight)
             if aggregate.status != DRIFT or not repair:
                 return aggregate
             try:
-                self.client.update_item(**self._repair_request(pk, sk, item, aggregate))
+                values = self._repaired_values(aggregate)
+            except self.numbers.NotStorable as error:
+                aggregate.status, aggregate.note = UNSTORABLE, str(error)
+                return aggregate
+            try:
+                self.client.update_item(**self._repair_request(pk, sk, item, values))
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                     continue  # the processor wrote in between: look again
                 raise
             aggregate.status = REPAIRED
             return aggregate
+        aggregate.status = PENDING
+        aggregate.note = f"the processor kept writing it; gave up after {self.attempts} tries"
         return aggregate
 
-    def _pending(self, pk: str, sk: str, item: dict | None) -> bool:
+    def _at_stream_end(self, pk, sk, item, sources):
+        """Step 3: the source items' contributions as of the end of the stream read, and
+        what the records above the processor's mark will add to the stored sums.
+
+        An item some record above the mark touched counts as that item's latest record
+        left it (a write after the Query is then included, like the processor will);
+        every other item as the Query saw it (unchanged since the mark).
+        """
+        key = self.contract.stats_key(pk)
+        vectors = {raw["sk"]["S"]: self._contribution(raw, key) for raw in sources}
         if self.tail is None:
-            return False
+            return list(vectors.values()), {}
         time.sleep(self.settle_seconds)
         self.tail.refresh()
-        latest = self.tail.latest.get((pk, sk))
-        if latest is None:
-            return False
         marks, _ = self.watermarks.read(item or {})
-        return not self.watermarks.is_applied(marks, (self.tail.arn, pk), latest)
+        mark = marks.get(self.watermarks.entry_name((self.tail.arn, pk)))
+        touches = self.tail.after(pk, sk, mark.sequence if mark else None)
+        for touch in touches:
+            vectors[touch.item_sk] = touch.change.new.get(key, {})
+        start = {name: _number((item or {}).get(name), Decimal(0)) for name in key.sums}
+        totals = dict(start)
+        for touch in touches:  # as the processor will apply them, skips included
+            try:
+                totals = self.contract.apply(
+                    totals, touch.change.old.get(key, {}), touch.change.new.get(key, {})
+                )
+            except self.numbers.NotStorable:
+                continue
+        in_flight = {name: _WIDE.subtract(totals[name], start[name]) for name in key.sums}
+        return list(vectors.values()), in_flight
+
+    def _repaired_values(self, aggregate: Aggregate) -> dict[str, Decimal | None]:
+        """stored + drift for every sum (true minus what is in flight), and what derives."""
+        key = self.contract.stats_key(aggregate.pk)
+        sums = {
+            name: self.numbers.fit(_WIDE.add(aggregate.stored[name], aggregate.drift(name)), name)
+            for name in key.sums
+        }
+        return {**sums, **self.contract.derived(sums)}
 
     # ------------------------------------------------------------ repairing
 
-    def _repair_request(self, pk: str, sk: str, item: dict | None, aggregate: Aggregate) -> dict:
-        """UpdateItem arguments: the true values, if the item still holds what was read."""
+    def _repair_request(
+        self, pk: str, sk: str, item: dict | None, values: dict[str, Decimal | None]
+    ) -> dict:
+        """UpdateItem arguments: `values`, if the item still holds what was read."""
         names: dict[str, str] = {"#pk": "pk"}
         values: dict[str, dict] = {}
         sets, removes, conditions = [], [], []
@@ -318,13 +378,11 @@ class Reconciler:
             return placeholder
 
         key = self.contract.stats_key(pk)
-        if item is None:
-            conditions.append("attribute_not_exists(#pk)")
+        conditions.append("attribute_exists(#pk)" if item else "attribute_not_exists(#pk)")
+        item = item or {}
+        if item.get("entityType") != key.entity_type:
             sets.append(f"{name('entityType')} = {value(key.entity_type)}")
-            item = {}
-        else:
-            conditions.append("attribute_exists(#pk)")
-        for attribute, true in aggregate.true.items():
+        for attribute, true in values.items():
             placeholder = name(attribute)
             if attribute in key.sums:
                 if attribute in item:

@@ -1,7 +1,9 @@
 """Read a table's DynamoDB stream to its end: which records the processor has yet to apply.
 
-The reconciler's fence needs, per aggregate, the highest sequence number of a
-stream record that changes it. Every record is read once per StreamTail: the
+The reconciler's fence needs, per aggregate, the stream records that change it
+(their sequence numbers, the item they touch and the contributions they
+replace), to tell which lie above the processor's mark. Every record is read
+once per StreamTail: the
 first read starts each shard at TRIM_HORIZON (the stream keeps 24 hours), later
 reads continue from where the last one stopped, and shards that appear in
 between (DynamoDB splits shards every few hours) are started at TRIM_HORIZON.
@@ -15,7 +17,18 @@ shard ends without one
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from harness.ops import processor_code
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One record's change to one aggregate: where it sits and which item it rewrote."""
+
+    sequence: int
+    item_sk: str
+    change: object  # stream_processor.records.Change
 
 
 class StreamTail:
@@ -25,8 +38,13 @@ class StreamTail:
         self.client = streams_client
         self.arn = stream_arn
         self._iterators: dict[str, str | None] = {}  # shard id -> next iterator (None: ended)
-        self.latest: dict[tuple[str, str], int] = {}  # aggregate (pk, sk) -> highest sequence
+        self._touches: dict[tuple[str, str], list[Touch]] = {}  # aggregate (pk, sk) -> records
         self.records_read = 0
+
+    def after(self, pk: str, sk: str, mark: int | None) -> list[Touch]:
+        """The records read so far that change aggregate (pk, sk) above `mark`, in order."""
+        touches = sorted(self._touches.get((pk, sk), []), key=lambda touch: touch.sequence)
+        return [touch for touch in touches if mark is None or touch.sequence > mark]
 
     def refresh(self) -> None:
         """Read every record written since the last call (all of them the first time)."""
@@ -53,9 +71,11 @@ class StreamTail:
             change = records.parse(record)
         except records.MalformedRecord:
             return  # the processor skips it too, without a mark
+        item_sk = record["dynamodb"]["Keys"].get("sk", {}).get("S", "")
         for key in change.aggregates:
-            spot = (key.pk, key.sk)
-            self.latest[spot] = max(self.latest.get(spot, 0), change.sequence)
+            self._touches.setdefault((key.pk, key.sk), []).append(
+                Touch(change.sequence, item_sk, change)
+            )
 
     def _shard_ids(self) -> list[str]:
         ids: list[str] = []

@@ -58,11 +58,11 @@ def build(
     expression = _Expression()
     sets: list[str] = []
     removes: list[str] = []
+    exists = f"attribute_exists({expression.name('pk')})"
+    conditions = [exists if item is not None else f"attribute_not_exists({expression.name('pk')})"]
     item = item if item is not None else {}
-    if item:
-        conditions = [f"attribute_exists({expression.name('pk')})"]
-    else:
-        conditions = [f"attribute_not_exists({expression.name('pk')})"]
+    if item.get("entityType") != key.entity_type:
+        # Also mends an aggregate item that a stray write created without its type.
         sets.append(f"{expression.name('entityType')} = {expression.value(key.entity_type)}")
 
     # Every sum is in the condition, changed or not: the average derives from all of them.
