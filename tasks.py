@@ -325,12 +325,51 @@ def query(c, name, json_=False, target=None, port=None, **params):
     print(tables.render_json(items) if json_ else tables.render(items))
 
 
+@task(
+    help={
+        "target": TARGET_HELP,
+        "port": "emulator port for the local target",
+        "repair": "write the true values where they drift (fenced against the stream Lambda; "
+        "asks first on aws)",
+        "yes": "repair without asking (for automation)",
+        "region": "read this region's replica (default: the primary region; repair runs "
+        "only there)",
+        "drift_only": "print only the aggregates that are not exact",
+    }
+)
+@friendly
+def aggregates_check(
+    c, target=None, port=None, repair=False, yes=False, region=None, drift_only=False
+):
+    """Recompute every aggregate from its source items; print stored vs true and the drift."""
+    from harness.ops import reconciler
+    from harness.stack.terraform import Stack
+
+    running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
+    try:
+        table_name = Stack(running).outputs().get("table_name")
+    except HarnessError:
+        table_name = None
+    if not table_name:
+        raise HarnessError("the stack is not deployed; run `invoke setup` first")
+    ask = None if (yes or running.is_local) else reconciler.ask_before_repair
+    report = reconciler.reconcile(
+        running, table_name, region=region, repair=repair, confirm=ask, drift_only=drift_only
+    )
+    if report.drifting:
+        hint = "" if repair else "; `invoke aggregates.check --repair` writes the true values"
+        raise Exit(f"aggregates are not exact{hint}", code=1)
+
+
 emulator = Collection("emulator")
 emulator.add_task(emulator_start, "start")
 emulator.add_task(emulator_stop, "stop")
 emulator.add_task(emulator_status, "status")
 
-ns = Collection(setup, teardown, plan, lint, env, logs, query, explore, emulator)
+aggregates = Collection("aggregates")
+aggregates.add_task(aggregates_check, "check")
+
+ns = Collection(setup, teardown, plan, lint, env, logs, query, explore, emulator, aggregates)
 ns.configure(
     {
         "target": "local",

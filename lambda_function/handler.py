@@ -1,26 +1,29 @@
 """Stream processor: keeps every aggregate in the table exact from its DynamoDB stream.
 
-Aggregates (stream_processor/contract.py has the full contract):
-course #details.studentCount, assignment submissionCount / gradedCount /
-gradeSum / averageGrade, user #profile orderCount / totalSpent, instructor
-#details.courseCount. Each is a sum of contributions of its source items; a
-record changes it by contribution(NewImage) - contribution(OldImage), so
-INSERT, MODIFY and REMOVE (TTL expiry included) are one rule.
+Aggregates (stream_processor/contract.py has the full contract) live in items
+of their own, sk `#stats` in their sources' partition, that only this function
+writes: course#ID studentCount; assignment#ID submissionCount, gradedCount,
+gradeSum, averageGrade; user#ID orderCount, totalSpent; instructor#ID
+courseCount. Each is a sum of contributions of its source items; a record
+replaces its item's old contribution by the new one, so INSERT, MODIFY and
+REMOVE (TTL expiry included) are one rule. Sums are exact to DynamoDB's 38
+digits (stream_processor/dynamodb_numbers.py).
 
 Exact under at-least-once delivery (stream_processor/watermarks.py): each
-aggregate stores, per (stream ARN, source partition key), the highest sequence
-number it has applied, and moves it in the same conditional UpdateItem that
-applies the batch's coalesced delta. Replays are skipped, crashes between
-writes are harmless, and the bookkeeping costs no write of its own.
+aggregate item stores, per (stream ARN, source partition key), the highest
+sequence number it has applied, and moves it in the same conditional UpdateItem
+that writes the batch's new totals. Replays are skipped, crashes between writes
+are harmless, and the bookkeeping costs no write of its own.
 
-Malformed records (no key, no numeric SequenceNumber) and images that break the
-contract (grade "abc", unknown entityType) are logged with their eventID and
-skipped, never retried: a retry cannot repair them and would hold the shard.
-Only records whose aggregate write failed are reported in batchItemFailures.
+Malformed records (no key, no numeric SequenceNumber), images that break the
+contract (grade "abc", unknown entityType) and changes that a DynamoDB number
+cannot hold are logged with their eventID and skipped, never retried: a retry
+cannot repair them and would hold the shard. Only records whose aggregate write
+failed are reported in batchItemFailures.
 
 The mapping's filter sends only student, submission, order and teaching
-records, so the handler never sees its own writes (they land on course,
-assignment, userProfile and instructor items).
+records, so the handler never sees its own writes (entityType courseStats,
+assignmentStats, userStats, instructorStats).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from decimal import Decimal
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from harness import HarnessError
-from harness.model.key_design import PARTITION_KEY, SORT_KEY, TABLE_NAME, index
+from harness.model.key_design import PARTITION_KEY, SORT_KEY, STATS_SK, TABLE_NAME, index
 
 PARAM_KINDS = ("str", "int", "date")
 # Sorts after every character used in sort keys: "2025-12-31~" bounds all keys that
@@ -264,23 +264,33 @@ PATTERNS: tuple[AccessPattern, ...] = (
     ),
     AccessPattern(
         name="course-with-roster",
-        purpose="A course's details and its students in one query (the item collection)",
+        purpose="A course's details, its student count and its students in one query",
         index=None,
         key_condition="pk = :pk",
-        values={":pk": "course#{course}", ":course": "course", ":student": "student"},
+        values={
+            ":pk": "course#{course}",
+            ":course": "course",
+            ":stats": "courseStats",
+            ":student": "student",
+        },
         params=(_id("course", "course ID", "101"),),
         example={"course": "101"},
-        filter="entityType IN (:course, :student)",
+        filter="entityType IN (:course, :stats, :student)",
         notes="the filter drops the course's assignments, which share the collection",
     ),
     AccessPattern(
         name="instructor-courses",
-        purpose="The courses an instructor teaches, by course ID",
+        purpose="The courses an instructor teaches, by course ID, after their count",
         index=None,
-        key_condition="pk = :pk AND begins_with(sk, :prefix)",
-        values={":pk": "instructor#{instructor}", ":prefix": "course#"},
+        key_condition="pk = :pk AND sk BETWEEN :stats AND :last",
+        values={
+            ":pk": "instructor#{instructor}",
+            ":stats": STATS_SK,
+            ":last": "course#" + SORT_KEY_CEILING,
+        },
         params=(_id("instructor", "instructor ID", "301"),),
         example={"instructor": "301"},
+        notes="'#stats' sorts before 'course#', so one range holds the count and the courses",
     ),
     AccessPattern(
         name="course-assignments",
@@ -290,10 +300,10 @@ PATTERNS: tuple[AccessPattern, ...] = (
     ),
     AccessPattern(
         name="assignment-submissions",
-        purpose="The submissions of an assignment, by student ID",
+        purpose="An assignment's results: its counts and average, then its submissions",
         index=None,
-        key_condition="pk = :pk AND begins_with(sk, :prefix)",
-        values={":pk": "assignment#{assignment}", ":prefix": "student#"},
+        key_condition="pk = :pk",
+        values={":pk": "assignment#{assignment}"},
         params=(_id("assignment", "assignment ID", "a1"),),
         example={"assignment": "a1"},
     ),
@@ -311,10 +321,11 @@ PATTERNS: tuple[AccessPattern, ...] = (
         name="user-profile",
         purpose="A user's profile, with order count and total spent",
         index=None,
-        key_condition="pk = :pk AND sk = :sk",
-        values={":pk": "user#{user}", ":sk": "#profile"},
+        key_condition="pk = :pk AND begins_with(sk, :header)",
+        values={":pk": "user#{user}", ":header": "#"},
         params=(_id("user", "user ID", "201"),),
         example={"user": "201"},
+        notes="#profile and #stats are the only sort keys in a user's partition that start with #",
     ),
     AccessPattern(
         name="order-transactions",

@@ -16,6 +16,11 @@ TABLE_NAME = "university"
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 TTL_ATTRIBUTE = "expiresAt"
+# The sort key of the items that hold a partition's aggregates. Only the stream
+# processor writes them, so no user write (PutItem over a parent, a write in
+# another region) can collide with its counts; '#' sorts before letters and
+# digits, so they come first in their partition, next to '#details'/'#profile'.
+STATS_SK = "#stats"
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Entity:
     pk: str
     sk: str
     attributes: tuple[str, ...]
-    derived: tuple[str, ...] = ()
+    derived: tuple[str, ...] = ()  # written by the stream processor, never by users
 
     @property
     def ttl(self) -> bool:
@@ -86,8 +91,8 @@ ENTITIES = (
         "course#<courseID>",
         "#details",
         ("entityType", "courseID", "title", "courseDate", "instructorID"),
-        derived=("studentCount",),
     ),
+    Entity("courseStats", "course#<courseID>", STATS_SK, ("entityType",), ("studentCount",)),
     Entity(
         "student",
         "course#<courseID>",
@@ -99,7 +104,9 @@ ENTITIES = (
         "instructor#<instructorID>",
         "#details",
         ("entityType", "instructorID", "name"),
-        derived=("courseCount",),
+    ),
+    Entity(
+        "instructorStats", "instructor#<instructorID>", STATS_SK, ("entityType",), ("courseCount",)
     ),
     Entity(
         "teaching",
@@ -112,29 +119,27 @@ ENTITIES = (
         "course#<courseID>",
         "<dueDate>#assignment#<assignmentID>",
         ("entityType", "assignmentID", "courseID", "title", "dueDate"),
-        derived=("submissionCount", "gradedCount", "gradeSum", "averageGrade"),
     ),
     Entity(
         "submission",
         "assignment#<assignmentID>",
         "student#<studentID>",
-        (
-            "entityType",
-            "assignmentID",
-            "studentID",
-            "courseID",
-            "grade",
-            "assignmentPK",
-            "assignmentSK",
-        ),
+        ("entityType", "assignmentID", "studentID", "courseID", "grade"),
+    ),
+    Entity(
+        "assignmentStats",
+        "assignment#<assignmentID>",
+        STATS_SK,
+        ("entityType",),
+        ("submissionCount", "gradedCount", "gradeSum", "averageGrade"),
     ),
     Entity(
         "userProfile",
         "user#<userID>",
         "#profile",
         ("entityType", "userID", "name", "email"),
-        derived=("orderCount", "totalSpent"),
     ),
+    Entity("userStats", "user#<userID>", STATS_SK, ("entityType",), ("orderCount", "totalSpent")),
     Entity(
         "order",
         "user#<userID>",

@@ -56,7 +56,8 @@ def key_design_section() -> list[str]:
         )
         attributes = ", ".join(name for name in entity.attributes if name != "entityType")
         if entity.derived:
-            attributes += "; derived: " + ", ".join(entity.derived)
+            derived = "derived: " + ", ".join(entity.derived)
+            attributes = f"{attributes}; {derived}" if attributes else derived
         rows.append(
             [
                 entity.entity_type,
@@ -74,8 +75,8 @@ def key_design_section() -> list[str]:
         f"Table ={key_design.TABLE_NAME}=, keys ={key_design.PARTITION_KEY}= and "
         f"={key_design.SORT_KEY}= (strings); every item carries =entityType=. "
         f"Global secondary indexes (projection ALL): {gsis}. TTL attribute "
-        f"={key_design.TTL_ATTRIBUTE}= (epoch seconds). The stream Lambda keeps the derived "
-        "attributes."
+        f"={key_design.TTL_ATTRIBUTE}= (epoch seconds). The derived attributes live in the "
+        f"=...Stats= items (sk ={key_design.STATS_SK}=), which only the stream Lambda writes."
     )
     return [
         *textwrap.wrap(summary, width=88, break_long_words=False, break_on_hyphens=False),

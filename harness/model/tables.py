@@ -26,9 +26,9 @@ LEADING_ATTRIBUTES = (
     "grade",
     "expiresAt",
 )
-# Copies of a parent's key kept for the stream Lambda, and the Lambda's
-# idempotency bookkeeping: noise to a reader (`--json` still shows them).
-HIDDEN_ATTRIBUTES = ("assignmentPK", "assignmentSK", "streamWatermarks")
+# The stream Lambda's idempotency bookkeeping on aggregate items, and when the
+# reconciler last repaired one: noise to a reader (`--json` still shows them).
+HIDDEN_ATTRIBUTES = ("streamWatermarks", "repairedAt")
 MAX_CELL_WIDTH = 32
 
 

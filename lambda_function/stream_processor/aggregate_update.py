@@ -1,10 +1,12 @@
-"""Build the one conditional UpdateItem that applies a batch's deltas to one aggregate.
+"""Build the one conditional UpdateItem that writes a batch's new totals to one aggregate item.
 
 The update writes absolute values computed from what the handler read, and its
-condition says "the item still holds exactly what I read": the parent exists,
-every running sum it touches and every watermark entry it moves are unchanged.
-If anything moved in between, DynamoDB rejects the write and the handler reads
-again and recomputes (optimistic concurrency), so no delta is lost or doubled.
+condition says "the item still holds exactly what I read": it exists (or, for
+a first write, does not exist yet), every running sum it touches and every
+watermark entry it moves are unchanged. If anything moved in between (another
+invocation, or the reconciler's repair), DynamoDB rejects the write and the
+handler reads again and recomputes (optimistic concurrency), so no change is
+lost or doubled.
 """
 
 from __future__ import annotations
@@ -43,34 +45,42 @@ class _Expression:
 def build(
     table_name: str,
     key: AggregateKey,
-    item: dict,
-    delta: Vector,
+    item: dict | None,
+    totals: Vector,
     highest: dict[tuple[str, str], int],
     now: float,
 ) -> dict:
-    """UpdateItem arguments applying `delta` and moving the marks to `highest`."""
+    """UpdateItem arguments storing `totals` and moving the marks to `highest`.
+
+    `item` is the aggregate item as read (deserialized), None when it does not
+    exist yet: the write then creates it, with its entityType.
+    """
     expression = _Expression()
     sets: list[str] = []
     removes: list[str] = []
-    conditions = [f"attribute_exists({expression.name('pk')})"]
+    exists = f"attribute_exists({expression.name('pk')})"
+    conditions = [exists if item is not None else f"attribute_not_exists({expression.name('pk')})"]
+    item = item if item is not None else {}
+    if item.get("entityType") != key.entity_type:
+        # Also mends an aggregate item that a stray write created without its type.
+        sets.append(f"{expression.name('entityType')} = {expression.value(key.entity_type)}")
 
-    totals: Vector = {}
-    for field in sorted(delta):
+    # Every sum is in the condition, changed or not: the average derives from all of them.
+    for field in sorted(totals):
         was = item.get(field)
-        current = was if isinstance(was, Decimal) else Decimal(0)
-        totals[field] = current + delta[field]
         placeholder = expression.name(field)
-        sets.append(f"{placeholder} = {expression.value(totals[field])}")
         if field in item:
             conditions.append(f"{placeholder} = {expression.value(was)}")
         else:
             conditions.append(f"attribute_not_exists({placeholder})")
+        if not (isinstance(was, Decimal) and was == totals[field]):
+            sets.append(f"{placeholder} = {expression.value(totals[field])}")
 
-    known = {name: value for name, value in item.items() if isinstance(value, Decimal)}
-    for field, value in derived({**known, **totals}, set(delta)).items():
+    for field, value in derived(totals).items():
         if value is None:
-            removes.append(expression.name(field))
-        else:
+            if field in item:
+                removes.append(expression.name(field))
+        elif item.get(field) != value:
             sets.append(f"{expression.name(field)} = {expression.value(value)}")
 
     _move_marks(expression, item, highest, now, sets, removes, conditions)

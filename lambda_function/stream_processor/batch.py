@@ -1,28 +1,34 @@
-"""Process one batch: coalesce deltas per aggregate, write each aggregate once, report failures.
+"""Process one batch: coalesce changes per aggregate, write each aggregate once, report failures.
 
-Coalescing: every record's delta is added to its aggregate's running total for
-the batch, so write requests grow with the aggregates touched, not the records.
+Coalescing: records are applied, in shard order, to their aggregate's running
+totals for the batch, so write requests grow with the aggregates touched, not
+the records.
 
 Failures: Lambda retries a shard from the LOWEST sequence number reported, so
 for each shard (eventSourceARN) the handler reports the first record it could
 not apply and every later record it did not apply; records applied after it
 come again and are skipped by their aggregate's watermark.
 
-Malformed records (no key, no numeric SequenceNumber, unknown eventName) and
+Malformed records (no key, no numeric SequenceNumber, unknown eventName),
 images that break the contract (non-numeric grade or amount, unknown entity)
-are logged with their eventID and skipped: retrying cannot repair them, and
-holding the shard for them would stall every aggregate behind them.
+and records whose change would take a sum or average out of what a DynamoDB
+number can hold (more than 38 digits, beyond 1E+126 or below 1E-130) are logged
+with their eventID and skipped: retrying cannot repair them, and holding the
+shard for them would stall every aggregate behind them. A skipped record still
+moves the watermark, so it is not retried either.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from stream_processor import aggregate_update, watermarks
-from stream_processor.contract import AggregateKey, Vector
+from stream_processor.contract import AggregateKey, Vector, apply
+from stream_processor.dynamodb_numbers import NotStorable
 from stream_processor.logs import log
 from stream_processor.records import Change, MalformedRecord, event_id, parse
 from stream_processor.store import AggregateStore
@@ -31,7 +37,6 @@ MAX_WRITE_ATTEMPTS = 5
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"
-PARENT_MISSING = "parentMissing"
 FAILED = "failed"
 
 
@@ -49,13 +54,14 @@ def process(records: list[dict], store: AggregateStore, now: float) -> BatchOutc
     touching: dict[AggregateKey, list[Change]] = defaultdict(list)
     for change in changes:
         if change is not None:
-            for key in change.deltas:
+            for key in change.aggregates:
                 touching[key].append(change)
 
     applied: set[tuple] = set()
-    outcome_by_key = _apply_all(store, touching, now, applied)
+    not_storable: set[tuple] = set()
+    outcome_by_key = _apply_all(store, touching, now, applied, not_storable)
     failures = _failures_to_report(records, changes, outcome_by_key)
-    stats = _stats(changes, outcome_by_key, applied, len(failures), store.writes)
+    stats = _stats(changes, outcome_by_key, applied, not_storable, len(failures), store.writes)
     return BatchOutcome(failures, stats)
 
 
@@ -81,6 +87,7 @@ def _apply_all(
     touching: dict[AggregateKey, list[Change]],
     now: float,
     applied: set[tuple],
+    not_storable: set[tuple],
 ):
     outcome: dict[AggregateKey, str] = {}
     if not touching:
@@ -92,7 +99,7 @@ def _apply_all(
         log("ERROR", "aggregate read failed", error=_describe(error), aggregates=len(keys))
         return {key: FAILED for key in keys}
     for key in keys:
-        outcome[key] = _apply_one(store, key, items[key], touching[key], now, applied)
+        outcome[key] = _apply_one(store, key, items[key], touching[key], now, applied, not_storable)
     return outcome
 
 
@@ -103,23 +110,16 @@ def _apply_one(
     changes: list[Change],
     now: float,
     applied: set[tuple],
+    not_storable: set[tuple],
 ):
     """Write one aggregate, retrying when another writer moved it since the read."""
     for attempt in range(MAX_WRITE_ATTEMPTS):
         if attempt:
             item = store.read(key)
-        if item is None:
-            log(
-                "WARNING",
-                "aggregate item missing: changes not counted",
-                aggregate={"pk": key.pk, "sk": key.sk},
-                eventIDs=[change.event_id for change in changes],
-            )
-            return PARENT_MISSING
-        delta, highest, positions = _coalesce(key, item, changes)
+        totals, highest, positions, rejected = _coalesce(key, item, changes)
         if not highest:
             return DUPLICATE
-        arguments = aggregate_update.build(store.table_name, key, item, delta, highest, now)
+        arguments = aggregate_update.build(store.table_name, key, item, totals, highest, now)
         try:
             store.update(arguments)
         except (ClientError, BotoCoreError) as error:
@@ -132,7 +132,17 @@ def _apply_one(
                 error=_describe(error),
             )
             return FAILED
-        applied.update(positions)
+        applied.update(positions - set(rejected))
+        for change, reason in rejected.items():
+            not_storable.add(change)
+            log(
+                "WARNING",
+                "image ignored: the aggregate could not store it",
+                eventID=reason[0],
+                sequenceNumber=str(change[1]),
+                aggregate=key.pk + " " + key.sk,
+                reason=reason[1],
+            )
         return APPLIED
     log(
         "ERROR",
@@ -143,22 +153,34 @@ def _apply_one(
     return FAILED
 
 
-def _coalesce(key: AggregateKey, item: dict, changes: list[Change]):
-    """Sum the deltas of records the aggregate has not applied yet; the marks they reach."""
+def _coalesce(key: AggregateKey, item: dict | None, changes: list[Change]):
+    """Apply, in order, the records the aggregate has not applied yet.
+
+    Returns the new totals, the marks they reach, the positions applied, and the
+    positions rejected because a sum or average would not fit a DynamoDB number
+    (with eventID and reason), which are skipped but still move the mark.
+    """
+    item = item or {}
     marks, _ = watermarks.read(item)
-    delta: Vector = defaultdict(lambda: 0)
+    zero = Decimal(0)
+    totals: Vector = {
+        name: item[name] if isinstance(item.get(name), Decimal) else zero for name in key.sums
+    }
     highest: dict[tuple[str, str], int] = {}
     seen: set[tuple[tuple[str, str], int]] = set()
+    rejected: dict[tuple, tuple[str, str]] = {}
     for change in changes:
         position = (change.source, change.sequence)
         if position in seen or watermarks.is_applied(marks, change.source, change.sequence):
             continue
         seen.add(position)
-        for name, amount in change.deltas[key].items():
-            delta[name] += amount
         highest[change.source] = max(highest.get(change.source, 0), change.sequence)
-    # Fields whose changes cancel out still need the write: it moves the mark.
-    return {name: amount for name, amount in delta.items() if amount}, highest, seen
+        try:
+            totals = apply(totals, change.old.get(key, {}), change.new.get(key, {}))
+        except NotStorable as error:
+            rejected[position] = (change.event_id, str(error))
+    # Changes that cancel out still need the write: it moves the mark.
+    return totals, highest, seen, rejected
 
 
 def _failures_to_report(records, changes, outcome_by_key) -> list[str]:
@@ -166,7 +188,7 @@ def _failures_to_report(records, changes, outcome_by_key) -> list[str]:
 
     def failed(change: Change | None) -> bool:
         return change is not None and any(
-            outcome_by_key.get(key) == FAILED for key in change.deltas
+            outcome_by_key.get(key) == FAILED for key in change.aggregates
         )
 
     first_failed: dict[str, int] = {}
@@ -180,26 +202,26 @@ def _failures_to_report(records, changes, outcome_by_key) -> list[str]:
     ]
 
 
-def _stats(changes, outcome_by_key, applied, reported, writes) -> dict[str, int]:
+def _stats(changes, outcome_by_key, applied, not_storable, reported, writes) -> dict[str, int]:
     counts = dict.fromkeys(
-        ("applied", "duplicates", "malformed", "noEffect", "parentMissing", "failed"), 0
+        ("applied", "duplicates", "malformed", "noEffect", "notStorable", "failed"), 0
     )
     for change in changes:
         if change is None:
             counts["malformed"] += 1
             continue
-        outcomes = {outcome_by_key.get(key) for key in change.deltas}
-        if not change.deltas:
+        outcomes = {outcome_by_key.get(key) for key in change.aggregates}
+        if not change.aggregates:
             counts["noEffect"] += 1
         elif FAILED in outcomes:
             counts["failed"] += 1
+        elif (change.source, change.sequence) in not_storable:
+            counts["notStorable"] += 1
         elif (change.source, change.sequence) in applied:
             counts["applied"] += 1
-        elif PARENT_MISSING in outcomes:
-            counts["parentMissing"] += 1
         else:
             counts["duplicates"] += 1
-    skipped = sum(counts[name] for name in ("duplicates", "malformed", "noEffect", "parentMissing"))
+    skipped = sum(counts[n] for n in ("duplicates", "malformed", "noEffect", "notStorable"))
     return {
         "records": len(changes),
         "writes": writes,
@@ -208,7 +230,8 @@ def _stats(changes, outcome_by_key, applied, reported, writes) -> dict[str, int]
         "reported": reported,
         **counts,
         "aggregates": len(outcome_by_key),
-        "problemImages": sum(len(c.problems) for c in changes if c is not None),
+        "problemImages": counts["notStorable"]
+        + sum(len(c.problems) for c in changes if c is not None),
         "ttlExpired": sum(1 for c in changes if c is not None and c.expired_by_ttl),
     }
 

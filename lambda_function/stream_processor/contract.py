@@ -2,32 +2,58 @@
 
 Every aggregate is a sum over its source items, so an item's *contribution*
 (a vector of numbers added to one aggregate item) is all the handler needs:
-a stream record changes an aggregate by contribution(NewImage) minus
-contribution(OldImage). An image that breaks the contract (a grade that is not
-a number, an unknown entityType, a missing parent key) contributes nothing, so
-the aggregate always equals the sum over the well-formed items in the table.
+a stream record changes an aggregate from total to total - contribution(OldImage)
++ contribution(NewImage). An image that breaks the contract (a grade that is
+not a number, an unknown entityType, a missing key) contributes nothing, so the
+aggregate always equals the sum over the well-formed items in the table.
 
-| source entity | aggregate item                   | contribution                            |
-|---------------|----------------------------------|-----------------------------------------|
-| student       | pk (course#ID), sk #details      | studentCount 1                          |
-| submission    | pk assignmentPK, sk assignmentSK | submissionCount 1; if graded:           |
-|               |                                  | gradedCount 1, gradeSum grade           |
-| order         | pk (user#ID), sk #profile        | orderCount 1, totalSpent amount         |
-| teaching      | pk (instructor#ID), sk #details  | courseCount 1                           |
+Aggregates live in items of their own, `#stats` in the source items' own
+partition, that only this processor writes. A PutItem or UpdateItem over a
+course, assignment, user profile or instructor never touches them, and under
+global tables no user write can collide with them (last writer wins works per
+item).
 
-averageGrade on the assignment is derived at write time: gradeSum / gradedCount
-rounded to AVERAGE_GRADE_PLACES, and absent while no submission is graded.
+| source entity | aggregate item (entityType)            | contribution                        |
+|---------------|----------------------------------------|-------------------------------------|
+| student       | course#ID / #stats (courseStats)         | studentCount 1                    |
+| submission    | assignment#ID / #stats (assignmentStats) | submissionCount 1; if graded:     |
+|               |                                          | gradedCount 1, gradeSum grade     |
+| order         | user#ID / #stats (userStats)             | orderCount 1, totalSpent amount   |
+| teaching      | instructor#ID / #stats (instructorStats) | courseCount 1                     |
+
+averageGrade is derived at write time: gradeSum / gradedCount rounded to
+AVERAGE_GRADE_PLACES, absent while no submission is graded. Numbers follow
+dynamodb_numbers: exact, 38 digits, DynamoDB's range.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from stream_processor import dynamodb_numbers
 
 # Entities that feed an aggregate; the mapping's filter admits exactly these.
 SOURCE_ENTITIES = ("student", "submission", "order", "teaching")
-# Entities the handler knows but that feed nothing (aggregate holders, sessions, ...).
-PASSIVE_ENTITIES = ("course", "instructor", "assignment", "userProfile", "session", "transaction")
+STATS_SK = "#stats"
+# The aggregate item's entityType and running sums, by its partition key's prefix.
+STATS = {
+    "course#": ("courseStats", ("studentCount",)),
+    "assignment#": ("assignmentStats", ("submissionCount", "gradedCount", "gradeSum")),
+    "user#": ("userStats", ("orderCount", "totalSpent")),
+    "instructor#": ("instructorStats", ("courseCount",)),
+}
+STATS_ENTITIES = tuple(entity for entity, _ in STATS.values())
+# Entities the handler knows but that feed nothing (parents, its own items, sessions, ...).
+PASSIVE_ENTITIES = (
+    "course",
+    "instructor",
+    "assignment",
+    "userProfile",
+    "session",
+    "transaction",
+    *STATS_ENTITIES,
+)
 
 AVERAGE_GRADE = "averageGrade"
 AVERAGE_GRADE_PLACES = Decimal("0.01")
@@ -41,6 +67,25 @@ class AggregateKey:
 
     pk: str
     sk: str
+
+    @property
+    def entity_type(self) -> str:
+        """The aggregate item's entityType (courseStats, ...), from its pk's prefix."""
+        return STATS[self.prefix][0]
+
+    @property
+    def sums(self) -> tuple[str, ...]:
+        """The running sums this aggregate item holds."""
+        return STATS[self.prefix][1]
+
+    @property
+    def prefix(self) -> str:
+        return self.pk.split("#", 1)[0] + "#"
+
+
+def stats_key(pk: str) -> AggregateKey:
+    """The aggregate item of the partition `pk`."""
+    return AggregateKey(pk, STATS_SK)
 
 
 class BadImage(ValueError):
@@ -60,49 +105,67 @@ def contribution(image: dict | None) -> dict[AggregateKey, Vector]:
     return builder(image)
 
 
-def difference(new: dict[AggregateKey, Vector], old: dict[AggregateKey, Vector]):
-    """new minus old, keeping only aggregates and fields that actually change."""
-    delta: dict[AggregateKey, Vector] = {}
+def affected(new: dict[AggregateKey, Vector], old: dict[AggregateKey, Vector]):
+    """The aggregates whose contribution differs between the two images (by value)."""
+    zero = Decimal(0)
+    changed = set()
     for key in new.keys() | old.keys():
-        fields: Vector = {}
-        for name in new.get(key, {}).keys() | old.get(key, {}).keys():
-            change = new.get(key, {}).get(name, Decimal(0)) - old.get(key, {}).get(name, Decimal(0))
-            if change:
-                fields[name] = change
-        if fields:
-            delta[key] = fields
-    return delta
+        fields = new.get(key, {}).keys() | old.get(key, {}).keys()
+        if any(new.get(key, {}).get(f, zero) != old.get(key, {}).get(f, zero) for f in fields):
+            changed.add(key)
+    return changed
 
 
-def derived(values: Vector, changed: set[str]) -> dict[str, Decimal | None]:
-    """Attributes recomputed from running sums that changed (None: remove the attribute)."""
-    if not changed & {"gradedCount", "gradeSum"}:
+def apply(totals: Vector, old: Vector, new: Vector) -> Vector:
+    """The running sums after replacing one item's `old` contribution by `new`.
+
+    Raises dynamodb_numbers.NotStorable when a sum, or the average derived from
+    it, would not fit a DynamoDB number; `totals` is left untouched then.
+    """
+    result = dict(totals)
+    zero = Decimal(0)
+    for name in sorted(old.keys() | new.keys()):
+        result[name] = dynamodb_numbers.replace(
+            totals.get(name, zero), old.get(name, zero), new.get(name, zero), name
+        )
+    derived(result)
+    return result
+
+
+def derived(values: Vector) -> dict[str, Decimal | None]:
+    """Attributes computed from the running sums (None: the attribute is absent).
+
+    Raises dynamodb_numbers.NotStorable for an average that needs more than 38 digits.
+    """
+    if "gradedCount" not in values and "gradeSum" not in values:
         return {}
     graded = values.get("gradedCount", Decimal(0))
     if graded <= 0:
         return {AVERAGE_GRADE: None}
-    average = values.get("gradeSum", Decimal(0)) / graded
-    return {AVERAGE_GRADE: average.quantize(AVERAGE_GRADE_PLACES, rounding=ROUND_HALF_EVEN)}
+    average = dynamodb_numbers.average(
+        values.get("gradeSum", Decimal(0)), graded, AVERAGE_GRADE_PLACES, AVERAGE_GRADE
+    )
+    return {AVERAGE_GRADE: average}
 
 
 def _student(image: dict) -> dict[AggregateKey, Vector]:
-    pk = _prefixed(image, "pk", "course#")
-    return {AggregateKey(pk, "#details"): {"studentCount": Decimal(1)}}
+    key = stats_key(_prefixed(image, "pk", "course#"))
+    return {key: {"studentCount": Decimal(1)}}
 
 
 def _teaching(image: dict) -> dict[AggregateKey, Vector]:
-    pk = _prefixed(image, "pk", "instructor#")
-    return {AggregateKey(pk, "#details"): {"courseCount": Decimal(1)}}
+    key = stats_key(_prefixed(image, "pk", "instructor#"))
+    return {key: {"courseCount": Decimal(1)}}
 
 
 def _order(image: dict) -> dict[AggregateKey, Vector]:
-    pk = _prefixed(image, "pk", "user#")
+    key = stats_key(_prefixed(image, "pk", "user#"))
     amount = _number(image, "amount")
-    return {AggregateKey(pk, "#profile"): {"orderCount": Decimal(1), "totalSpent": amount}}
+    return {key: {"orderCount": Decimal(1), "totalSpent": amount}}
 
 
 def _submission(image: dict) -> dict[AggregateKey, Vector]:
-    key = AggregateKey(_string(image, "assignmentPK"), _string(image, "assignmentSK"))
+    key = stats_key(_prefixed(image, "pk", "assignment#"))
     vector: Vector = {"submissionCount": Decimal(1)}
     if "grade" in image and "NULL" not in image["grade"]:
         vector["gradedCount"] = Decimal(1)
@@ -141,6 +204,6 @@ def _number(image: dict, name: str) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise BadImage(f"{name} is not a number: {text!r}") from None
-    if not number.is_finite():
-        raise BadImage(f"{name} is not a finite number: {text!r}")
+    if not dynamodb_numbers.storable(number):
+        raise BadImage(f"{name} is not a DynamoDB number: {text!r}")
     return number

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stream_processor.contract import AggregateKey, BadImage, Vector, contribution, difference
+from stream_processor.contract import AggregateKey, BadImage, Vector, affected, contribution
 
 EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
 
@@ -23,12 +23,14 @@ class MalformedRecord(ValueError):
 
 @dataclass(frozen=True)
 class Change:
-    """One record's effect: deltas per aggregate, and where it sits in its shard."""
+    """One record's effect: the contributions it replaces, and where it sits in its shard."""
 
     event_id: str
     source: tuple[str, str]  # (eventSourceARN, partition key): the watermark's key
     sequence: int
-    deltas: dict[AggregateKey, Vector]
+    old: dict[AggregateKey, Vector]  # contribution of the OldImage
+    new: dict[AggregateKey, Vector]  # contribution of the NewImage
+    aggregates: frozenset[AggregateKey]  # those whose contribution changes
     expired_by_ttl: bool = False
     problems: list[str] = field(default_factory=list)  # images that contributed nothing
 
@@ -70,7 +72,9 @@ def parse(record: dict) -> Change:
         event_id=event_id(record),
         source=(arn, pk),
         sequence=sequence,
-        deltas=difference(new, old),
+        old=old,
+        new=new,
+        aggregates=frozenset(affected(new, old)),
         expired_by_ttl=name == "REMOVE" and identity.get("type") == "Service",
         problems=problems,
     )

@@ -3,7 +3,8 @@
 The zip is the one the harness builds for Terraform (harness.stack.lambda_package), the mapping has
 the stream_processor module's settings and filter, and the table follows the key design. A
 student enrollment must reach the function once, show up in its log, and bump the
-course's studentCount; the function's own aggregate writes must not come back to it.
+course's studentCount (in its #stats item); the function's own aggregate writes must not
+come back to it.
 """
 
 from __future__ import annotations
@@ -72,10 +73,12 @@ def log_messages(aws: dict) -> list[str]:
 
 
 def student_count(aws: dict) -> int | None:
-    course = aws["dynamodb"].get_item(
-        TableName=TABLE, Key=item(pk="course#101", sk="#details"), ConsistentRead=True
-    )["Item"]
-    return int(course["studentCount"]["N"]) if "studentCount" in course else None
+    stats = (
+        aws["dynamodb"]
+        .get_item(TableName=TABLE, Key=item(pk="course#101", sk="#stats"), ConsistentRead=True)
+        .get("Item", {})
+    )
+    return int(stats["studentCount"]["N"]) if "studentCount" in stats else None
 
 
 def test_an_enrollment_reaches_the_deployed_function_once_and_updates_the_course(emulator):

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 
 from harness import REPO_ROOT
@@ -53,6 +54,7 @@ def test_the_readme_workflow_as_one_scenario(user_env):
     """
     env, state = user_env
     setup_prints_the_four_example_queries(env)
+    aggregates_check_finds_no_drift_then_injected_drift_and_repairs_it(env)
     env_lets_plain_boto3_reach_the_stack(env)
     second_setup_changes_nothing_and_says_so(env)
     setup_converges_after_the_emulator_is_killed(env, state)
@@ -67,6 +69,41 @@ def setup_prints_the_four_example_queries(env):
         assert name in out, f"setup did not print the {name} example"
     assert "course#101" in out and "student#201" in out
     assert "Next steps" in out
+
+
+def aggregates_check_finds_no_drift_then_injected_drift_and_repairs_it(env):
+    """Must show 3 (CLI half): zero drift after setup; a direct write to an aggregate item
+    is found, `--repair` fixes it, and the next check is clean again."""
+    clean = invoke(env, "aggregates.check")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "course#101 #stats" in clean.stdout and "0 drifting" in clean.stdout, clean.stdout
+    assert "drift none" in clean.stdout and "stored 3" in clean.stdout
+    endpoint = f"http://127.0.0.1:{env['INVOKE_EMULATOR_PORT']}"
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.update_item(
+        TableName="university",
+        Key={"pk": {"S": "course#101"}, "sk": {"S": "#stats"}},
+        UpdateExpression="SET studentCount = :wrong",
+        ExpressionAttributeValues={":wrong": {"N": "7"}},
+    )
+    drifting = invoke(env, "aggregates.check", "--drift-only")
+    assert drifting.returncode == 1, drifting.stdout + drifting.stderr
+    [line] = [line for line in drifting.stdout.splitlines() if "studentCount" in line]
+    assert line.split() == [
+        "course#101", "#stats", "studentCount", "stored", "7", "true", "3", "drift", "-4"
+    ]  # fmt: skip
+    assert "1 drifting" in drifting.stdout and "--repair" in drifting.stderr
+    repaired = invoke(env, "aggregates.check", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "repaired course#101 #stats" in repaired.stdout
+    again = invoke(env, "aggregates.check")
+    assert again.returncode == 0 and "0 drifting" in again.stdout, again.stdout
 
 
 def env_lets_plain_boto3_reach_the_stack(env):

@@ -10,7 +10,14 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from access_pattern_cases import CASES, SESSION_S1_EXPIRES, case_id, create_table, keys
+from access_pattern_cases import (
+    CASES,
+    SESSION_S1_EXPIRES,
+    case_id,
+    create_table,
+    keys,
+    seed_with_aggregates,
+)
 
 from harness.emulator import process
 from harness.model import access_patterns
@@ -31,14 +38,14 @@ def seeded_once(shared_emulator, tmp_path_factory):
     ).close()
     target = targets.local(shared_emulator.endpoint_url, state_dir=tmp_path_factory.mktemp("ap"))
     table = create_table(target)
-    seed.put_items(table)
+    seed_with_aggregates(table)
     return target, table
 
 
 @pytest.fixture
 def seeded(local_target):
     table = create_table(local_target)
-    seed.put_items(table)
+    seed_with_aggregates(table)
     return local_target, table
 
 
@@ -122,11 +129,11 @@ def test_a_table_name_other_than_the_default_is_honoured(local_target):
         AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in key_schema],
         KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in key_schema.items()],
     )
-    seed.put_items(local_target.resource("dynamodb").Table("university-copy"))
+    seed_with_aggregates(local_target.resource("dynamodb").Table("university-copy"))
     items = access_patterns.run(
         local_target, "user-profile", {"user": "202"}, table_name="university-copy"
     )
-    assert keys(items) == [("user#202", "#profile")]
+    assert keys(items) == [("user#202", "#profile"), ("user#202", "#stats")]
 
 
 @pytest.fixture

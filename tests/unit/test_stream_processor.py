@@ -218,8 +218,10 @@ def handler(table, monkeypatch):
     return importlib.import_module("handler")
 
 
-def aggregate(table, item) -> dict:
-    return table.get_item(Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True)["Item"]
+def stats(table, pk: str) -> dict:
+    """The aggregate item of partition `pk` ({} while the processor has not written it)."""
+    key = {"pk": pk, "sk": "#stats"}
+    return table.get_item(Key=key, ConsistentRead=True).get("Item", {})
 
 
 def log_lines(capsys) -> list[dict]:
@@ -261,8 +263,8 @@ def test_enrollment_raises_and_ttl_expiry_lowers_student_count(handler, table):
     )
     # THEN both courses count their students
     assert result == {"batchItemFailures": []}
-    assert aggregate(table, course())["studentCount"] == 2
-    assert aggregate(table, course("102"))["studentCount"] == 1
+    assert stats(table, "course#101")["studentCount"] == 2
+    assert stats(table, "course#102")["studentCount"] == 1
     # WHEN one enrollment expires by TTL and another student's name changes
     result = handler.lambda_handler(
         event(
@@ -273,12 +275,11 @@ def test_enrollment_raises_and_ttl_expiry_lowers_student_count(handler, table):
     )
     # THEN only the expiry counts
     assert result == {"batchItemFailures": []}
-    assert aggregate(table, course())["studentCount"] == 1
+    assert stats(table, "course#101")["studentCount"] == 1
 
 
 def test_submission_grades_drive_counts_and_average(handler, table):
     shard = Shard()
-    a1 = assignment()
     # GIVEN two graded submissions and one not yet graded
     handler.lambda_handler(
         event(
@@ -288,7 +289,7 @@ def test_submission_grades_drive_counts_and_average(handler, table):
         ),
         None,
     )
-    item = aggregate(table, a1)
+    item = stats(table, "assignment#a1")
     assert (item["submissionCount"], item["gradedCount"], item["gradeSum"]) == (3, 2, 171)
     assert item["averageGrade"] == Decimal("85.5")
     # WHEN a grade changes, the ungraded one gets a grade, and one loses its grade
@@ -300,7 +301,7 @@ def test_submission_grades_drive_counts_and_average(handler, table):
         ),
         None,
     )
-    item = aggregate(table, a1)
+    item = stats(table, "assignment#a1")
     assert (item["submissionCount"], item["gradedCount"], item["gradeSum"]) == (
         3,
         2,
@@ -317,7 +318,7 @@ def test_submission_grades_drive_counts_and_average(handler, table):
         None,
     )
     # THEN the counts return to zero and the average disappears
-    item = aggregate(table, a1)
+    item = stats(table, "assignment#a1")
     assert (item["submissionCount"], item["gradedCount"], item["gradeSum"]) == (0, 0, 0)
     assert "averageGrade" not in item
 
@@ -332,10 +333,10 @@ def test_orders_and_amount_corrections_drive_profile_totals(handler, table):
         ),
         None,
     )
-    item = aggregate(table, profile())
+    item = stats(table, "user#201")
     assert (item["orderCount"], item["totalSpent"]) == (2, Decimal("30.25"))
     handler.lambda_handler(event(shard.remove(order("o2", "10.00"))), None)
-    item = aggregate(table, profile())
+    item = stats(table, "user#201")
     assert (item["orderCount"], item["totalSpent"]) == (1, Decimal("20.25"))
 
 
@@ -349,7 +350,7 @@ def test_teaching_links_count_an_instructors_courses(handler, table):
         ),
         None,
     )
-    assert aggregate(table, instructor())["courseCount"] == 1
+    assert stats(table, "instructor#301")["courseCount"] == 1
 
 
 def test_a_record_delivered_twice_counts_once(handler, table):
@@ -362,7 +363,7 @@ def test_a_record_delivered_twice_counts_once(handler, table):
     third = shard.insert(student("203"))
     handler.lambda_handler(event(second, third), None)
     # THEN every enrollment counts exactly once
-    assert aggregate(table, course())["studentCount"] == 3
+    assert stats(table, "course#101")["studentCount"] == 3
 
 
 def test_sequence_numbers_compare_as_integers(handler, table):
@@ -374,7 +375,7 @@ def test_sequence_numbers_compare_as_integers(handler, table):
     # WHEN the next batch holds the longer numbers
     handler.lambda_handler(event(*records[2:]), None)
     # THEN they are newer, not "smaller as text"
-    assert aggregate(table, course())["studentCount"] == 4
+    assert stats(table, "course#101")["studentCount"] == 4
 
 
 def test_abc_grade_is_logged_and_ignored_while_the_rest_applies(handler, table, capsys):
@@ -386,9 +387,9 @@ def test_abc_grade_is_logged_and_ignored_while_the_rest_applies(handler, table, 
     result = handler.lambda_handler(event(bad, good, enrollment), None)
     # THEN the shard is not held, the bad record is logged with its eventID, the rest applies
     assert result == {"batchItemFailures": []}
-    item = aggregate(table, assignment())
+    item = stats(table, "assignment#a1")
     assert (item["submissionCount"], item["gradedCount"], item["averageGrade"]) == (1, 1, 80)
-    assert aggregate(table, course())["studentCount"] == 1
+    assert stats(table, "course#101")["studentCount"] == 1
     lines = log_lines(capsys)
     problems = [line for line in lines if line.get("eventID") == bad["eventID"]]
     assert len(problems) == 1 and "grade" in problems[0]["reason"], lines
@@ -408,8 +409,8 @@ def test_malformed_records_are_skipped_not_retried(handler, table, capsys):
     good = shard.insert(student("203"))
     result = handler.lambda_handler(event(no_key, no_sequence, unknown, no_amount, good), None)
     assert result == {"batchItemFailures": []}
-    assert aggregate(table, course())["studentCount"] == 1
-    assert "orderCount" not in aggregate(table, profile())
+    assert stats(table, "course#101")["studentCount"] == 1
+    assert "orderCount" not in stats(table, "user#201")
     logged = {line.get("eventID") for line in log_lines(capsys) if line["level"] == "WARNING"}
     assert logged == {r["eventID"] for r in (no_key, no_sequence, unknown, no_amount)}
 
@@ -426,7 +427,7 @@ def test_a_grade_fixed_from_abc_counts_and_a_grade_broken_to_abc_uncounts(handle
         ),
         None,
     )
-    item = aggregate(table, assignment())
+    item = stats(table, "assignment#a1")
     assert (item["submissionCount"], item["gradedCount"], item["gradeSum"]) == (1, 1, 90)
 
 
@@ -440,7 +441,7 @@ def test_writes_grow_with_aggregates_not_records(handler, table, monkeypatch, ca
     result = handler.lambda_handler(event(*records), None)
     assert result == {"batchItemFailures": []}
     assert counting.writes == 2, "one write per aggregate touched"
-    assert aggregate(table, course())["studentCount"] == 50
+    assert stats(table, "course#101")["studentCount"] == 50
     batch_line = log_lines(capsys)[-1]
     assert (batch_line["records"], batch_line["writes"], batch_line["applied"]) == (100, 2, 100)
 
@@ -449,11 +450,11 @@ def test_changes_that_cancel_out_still_move_the_watermark(handler, table):
     shard = Shard()
     enrol, leave = shard.insert(student("201")), shard.remove(student("201"))
     handler.lambda_handler(event(enrol, leave), None)
-    assert aggregate(table, course()).get("studentCount", 0) == 0
+    assert stats(table, "course#101").get("studentCount", 0) == 0
     # WHEN only the second half is delivered again (a retry from a later checkpoint)
     handler.lambda_handler(event(leave), None)
     # THEN it is recognised as applied, not subtracted again
-    assert aggregate(table, course()).get("studentCount", 0) == 0
+    assert stats(table, "course#101").get("studentCount", 0) == 0
 
 
 def test_a_failed_write_reports_its_records_and_the_retry_completes(handler, table, monkeypatch):
@@ -469,16 +470,16 @@ def test_a_failed_write_reports_its_records_and_the_retry_completes(handler, tab
     result = handler.lambda_handler(event(a, b, c, d, e), None)
     # THEN exactly its records are reported (the lowest is where Lambda resumes)
     assert result == {"batchItemFailures": sequence_numbers(a, d)}
-    assert aggregate(table, course())["studentCount"] == 2
-    assert "studentCount" not in aggregate(table, course("102"))
+    assert stats(table, "course#101")["studentCount"] == 2
+    assert "studentCount" not in stats(table, "course#102")
     # WHEN Lambda retries from the lowest reported record
     monkeypatch.setattr(handler, "DYNAMODB", handler.DYNAMODB.real)
     result = handler.lambda_handler(event(a, b, c, d, e), None)
     # THEN everything counts exactly once
     assert result == {"batchItemFailures": []}
-    assert aggregate(table, course())["studentCount"] == 2
-    assert aggregate(table, course("102"))["studentCount"] == 2
-    assert aggregate(table, profile())["orderCount"] == 1
+    assert stats(table, "course#101")["studentCount"] == 2
+    assert stats(table, "course#102")["studentCount"] == 2
+    assert stats(table, "user#201")["orderCount"] == 1
 
 
 def test_a_concurrent_writer_makes_the_handler_reread_not_double_count(handler, table, monkeypatch):
@@ -503,22 +504,96 @@ def test_a_concurrent_writer_makes_the_handler_reread_not_double_count(handler, 
     racing = RacingClient(real)
     monkeypatch.setattr(handler, "DYNAMODB", racing)
     assert handler.lambda_handler(event(first, second), None) == {"batchItemFailures": []}
-    assert aggregate(table, course())["studentCount"] == 2
+    assert stats(table, "course#101")["studentCount"] == 2
 
 
-def test_a_missing_parent_is_logged_and_no_ghost_item_appears(handler, table, capsys):
+def test_a_child_counts_without_its_parent_and_parents_are_never_written(handler, table):
     shard = Shard()
-    orphan = shard.insert(student("201", course_id="999"))
-    result = handler.lambda_handler(event(orphan), None)
+    # GIVEN a student of course 999, whose course item does not exist (yet)
+    result = handler.lambda_handler(event(shard.insert(student("201", course_id="999"))), None)
+    # THEN the course's aggregate item is created by the processor and counts the student
     assert result == {"batchItemFailures": []}
+    assert stats(table, "course#999")["studentCount"] == 1
+    assert stats(table, "course#999")["entityType"] == "courseStats"
+    # AND no course item appears, while existing parents stay exactly as users wrote them
     assert "Item" not in table.get_item(Key={"pk": "course#999", "sk": "#details"})
-    assert any(orphan["eventID"] in line.get("eventIDs", []) for line in log_lines(capsys))
+    assert table.get_item(Key={"pk": "course#101", "sk": "#details"})["Item"] == course()
+
+
+def test_a_put_over_the_course_item_does_not_change_its_counts(handler, table):
+    """Must show 4: parents hold no aggregate, so a PutItem that replaces one loses nothing."""
+    shard = Shard()
+    handler.lambda_handler(event(shard.insert(student("201")), shard.insert(student("202"))), None)
+    # WHEN a user replaces the whole course item (PutItem), as applications do
+    table.put_item(Item={**course(), "title": "Databases, 2nd edition"})
+    handler.lambda_handler(event(shard.insert(student("203"))), None)
+    # THEN the counts are untouched and keep counting
+    assert stats(table, "course#101")["studentCount"] == 3
+    roster = table.query(
+        KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": "course#101"}
+    )["Items"]
+    assert [item["sk"] for item in roster[:2]] == ["#details", "#stats"]
+
+
+def test_grade_1e26_and_38_digit_amounts_sum_exactly(handler, table, capsys):
+    """Must show 2. DynamoDB numbers: up to 38 significant digits, magnitudes 1E-130 to
+    below 1E+126 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/
+    HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number)."""
+    shard = Shard()
+    big = Decimal("1234567890123456789012345678901234567.8")  # 38 digits
+    result = handler.lambda_handler(
+        event(
+            shard.insert(submission("201", Decimal("1E+26"))),
+            shard.insert(submission("202", Decimal("1E+26"))),
+            shard.insert(order("o1", str(big))),
+            shard.insert(order("o2", "0.1")),
+            shard.insert(order("o3", "1E-130", user_id="202")),
+            shard.insert(order("o4", "2.5E-129", user_id="202")),
+        ),
+        None,
+    )
+    assert result == {"batchItemFailures": []}
+    item = stats(table, "assignment#a1")
+    assert (item["gradeSum"], item["averageGrade"]) == (Decimal("2E+26"), Decimal("1E+26"))
+    # (written out: Python's default 28-digit context would round big + 0.1)
+    assert stats(table, "user#201")["totalSpent"] == Decimal(
+        "1234567890123456789012345678901234567.9"
+    )
+    assert stats(table, "user#202")["totalSpent"] == Decimal("2.6E-129")
+    lines = log_lines(capsys)
+    assert not [line for line in lines if line["level"] != "INFO"], lines
+
+
+def test_a_sum_past_dynamodbs_range_is_a_problem_image_and_the_batch_succeeds(
+    handler, table, capsys
+):
+    shard = Shard()
+    huge = "9E+125"
+    fits, overflows, too_precise = (
+        shard.insert(order("o1", huge)),
+        shard.insert(order("o2", huge)),
+        shard.insert(order("o3", "1E-100")),
+    )
+    later = shard.insert(order("o4", "1"))
+    result = handler.lambda_handler(event(fits, overflows, too_precise, later), None)
+    # THEN the batch succeeds, the two records are logged with their eventIDs and skipped
+    assert result == {"batchItemFailures": []}
+    lines = log_lines(capsys)
+    logged = {line.get("eventID") for line in lines if line["level"] == "WARNING"}
+    assert logged == {overflows["eventID"], too_precise["eventID"], later["eventID"]}
+    item = stats(table, "user#201")
+    assert (item["orderCount"], item["totalSpent"]) == (1, Decimal(huge))
+    batch_line = lines[-1]
+    assert (batch_line["notStorable"], batch_line["failed"]) == (3, 0)
+    # AND they are not retried: delivered again, nothing changes
+    handler.lambda_handler(event(fits, overflows, too_precise, later), None)
+    assert stats(table, "user#201")["orderCount"] == 1
 
 
 def test_watermarks_of_other_streams_older_than_a_day_are_pruned(handler, table, monkeypatch):
     old_stream = Shard(arn=STREAM_ARN.replace("2025-01-01", "2024-01-01"))
     handler.lambda_handler(event(old_stream.insert(student("201"))), None)
-    marks = aggregate(table, course())["streamWatermarks"]
+    marks = stats(table, "course#101")["streamWatermarks"]
     assert list(marks) == [f"{old_stream.arn}|course#101"]
     # WHEN a record from the current stream arrives more than a day later
     import time as real_time
@@ -527,7 +602,7 @@ def test_watermarks_of_other_streams_older_than_a_day_are_pruned(handler, table,
     monkeypatch.setattr(handler.time, "time", lambda: later)
     handler.lambda_handler(event(Shard().insert(student("202"))), None)
     # THEN only the current stream's mark remains, and both enrollments count
-    item = aggregate(table, course())
+    item = stats(table, "course#101")
     assert list(item["streamWatermarks"]) == [f"{STREAM_ARN}|course#101"]
     assert item["studentCount"] == 2
 

@@ -20,8 +20,9 @@ locals {
   failure_queue_arn = "${local.arn_prefix}:sqs:${local.region_account}:${local.failure_queue_name}"
 
   # A record reaches the function when its new or its old image has one of the listed
-  # entity types (filters are ORed). The function's own aggregate writes land on other
-  # entity types, so it is never invoked for them.
+  # entity types (filters are ORed). The function's own aggregate writes land on the
+  # *Stats entity types (sk "#stats"), which the variable's validation keeps out, so it
+  # is never invoked for them.
   filter_patterns = [
     for image in ["NewImage", "OldImage"] :
     jsonencode({ dynamodb = { (image) = { entityType = { S = var.filtered_entity_types } } } })

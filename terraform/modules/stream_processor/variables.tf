@@ -149,9 +149,9 @@ variable "maximum_record_age_in_seconds" {
 
 variable "filtered_entity_types" {
   description = <<-EOT
-    entityType values whose changes reach the function (matched in NewImage or OldImage). Keep the
-    aggregate-holding types (course, assignment, userProfile, instructor) out of it, or the function
-    receives its own writes.
+    entityType values whose changes reach the function (matched in NewImage or OldImage). The
+    function's own aggregate items (courseStats, assignmentStats, userStats, instructorStats) must
+    stay out of it, or the function receives its own writes.
   EOT
   type        = list(string)
   default     = ["student", "submission", "order", "teaching"]
@@ -159,6 +159,11 @@ variable "filtered_entity_types" {
   validation {
     condition     = length(var.filtered_entity_types) > 0
     error_message = "filtered_entity_types needs at least one entity type, or the function never runs."
+  }
+
+  validation {
+    condition     = alltrue([for type in var.filtered_entity_types : !endswith(type, "Stats")])
+    error_message = "filtered_entity_types must not name the function's own aggregate items (*Stats), or each of its writes invokes it again."
   }
 }
 
