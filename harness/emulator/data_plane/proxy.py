@@ -24,8 +24,9 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
+from harness.emulator.data_plane import capacity
 from harness.emulator.data_plane.client import (
     DYNAMODB_TARGET,
     STREAMS_TARGET,
@@ -91,6 +92,22 @@ def request_namespace(authorization: str, default_region: str = "us-east-1") -> 
     return Namespace(_account_of(match.group(1)), match.group(2))
 
 
+class Observer(Protocol):
+    """What the proxy tells about each DynamoDB call (the metrics extension listens)."""
+
+    def observe(
+        self,
+        namespace: Namespace,
+        operation: str,
+        request: dict[str, Any],
+        status: int,
+        document: dict[str, Any] | None,
+        latency_seconds: float,
+    ) -> None:
+        """One call: its HTTP status and, for data calls, its decoded answer (with the
+        INDEXES ConsumedCapacity) and the seconds DynamoDB Local took."""
+
+
 class DataPlaneProxy:
     """WSGI middleware: DynamoDB and Streams to DynamoDB Local, the rest to `app`."""
 
@@ -108,6 +125,8 @@ class DataPlaneProxy:
         self.mirror = mirror
         self.ready = ready
         self.global_tables: GlobalTables | None = None
+        # Told of every DynamoDB data call (see `Observer`); the metrics extension sets it.
+        self.observer: Observer | None = None
         self._seen: set[Namespace] = set()
         self._seen_lock = threading.Lock()
         self.handlers: dict[str, Callable[[Namespace, dict[str, Any]], dict[str, Any]]] = {
@@ -208,9 +227,18 @@ class DataPlaneProxy:
                 description = self._describe(namespace, request["TableName"])
                 return 200, json.dumps({"TableDescription": description}).encode()
             body = json.dumps(request).encode()
+        measured = prefix == DYNAMODB_TARGET and operation in capacity.CAPACITY_OPERATIONS
+        if measured:
+            asked = capacity.prepare(operation, request)
+            body = json.dumps(request).encode()
+        started = time.perf_counter()
         local_body, _ = to_local(body)
         status, answer = self.client.forward(namespace, f"{prefix}.{operation}", local_body)
         answer = to_public(answer, namespace)
+        if measured:
+            answer = self._measured(namespace, operation, request, status, answer, asked, started)
+        elif self.observer is not None and prefix == DYNAMODB_TARGET:
+            self.observer.observe(namespace, operation, request, status, None, 0.0)
         if status >= 300:
             return status, _aws_wording(operation, request, answer)
         if prefix == STREAMS_TARGET:
@@ -223,6 +251,29 @@ class DataPlaneProxy:
         if operation in TABLE_DESCRIPTIONS:
             return status, self._table_answer(namespace, operation, request, answer, held)
         return status, answer
+
+    def _measured(
+        self,
+        namespace: Namespace,
+        operation: str,
+        request: dict[str, Any],
+        status: int,
+        answer: bytes,
+        asked: str,
+        started: float,
+    ) -> bytes:
+        """The answer with only the ConsumedCapacity the caller asked for; tells the observer."""
+        latency = time.perf_counter() - started
+        try:
+            document = json.loads(answer)
+        except ValueError:
+            return answer
+        if self.observer is not None:
+            self.observer.observe(namespace, operation, request, status, document, latency)
+        if status >= 300:
+            return answer
+        capacity.shape(document, asked)
+        return json.dumps(document).encode()
 
     def _table_answer(
         self,
