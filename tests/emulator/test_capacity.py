@@ -112,8 +112,8 @@ def test_read_units_are_item_size_in_4kb_steps_halved_when_eventually_consistent
     ddb, size, consistent, expected
 ):
     """Reads: "reading a 3,500-byte item consumes the same throughput as reading a 4 KB item";
-    an 8 KB item needs 2 read units strongly
-    consistent, 1 eventually consistent; a 10 KB item is rounded up to 12 KB (read-write-operations.html, GetItem)."""
+    an 8 KB item needs 2 read units strongly consistent, 1 eventually consistent; a 10 KB
+    item is rounded up to 12 KB (read-write-operations.html, GetItem)."""
     ddb.put_item(TableName=TABLE, Item=item(size))
     answer = ddb.get_item(
         TableName=TABLE, Key=key(), ConsistentRead=consistent, ReturnConsumedCapacity="TOTAL"
@@ -139,9 +139,9 @@ def test_transactions_double_reads_and_writes(ddb):
 
 
 def test_batch_get_rounds_each_item_but_query_rounds_the_total(ddb):
-    """BatchGetItem rounds each item
-    up to 4 KB before adding (a 1.5 KB and a 6.5 KB item count as 12 KB, not 8 KB); Query adds
-    the sizes of all items read and then rounds the total up to the next 4 KB (read-write-operations.html).
+    """BatchGetItem rounds each item up to 4 KB before adding (a 1.5 KB and a 6.5 KB item
+    count as 12 KB, not 8 KB); Query adds the sizes of all items read and then rounds the
+    total up to the next 4 KB (read-write-operations.html).
     Strongly consistent: BatchGetItem 3 units, Query of the same two items 2 units."""
     ddb.put_item(TableName=TABLE, Item=item(1536, sk="1"))
     ddb.put_item(TableName=TABLE, Item=item(6656, sk="2"))
@@ -246,8 +246,8 @@ def test_gsi_writes_by_projection_and_twice_when_the_index_key_changes(ddb):
 
 
 def test_item_size_counts_numbers_by_digits_not_by_text(ddb):
-    """Numbers: a number's size is about its name's
-    UTF-8 bytes + 1 byte per two significant digits + 1 byte (CapacityUnitCalculations.html). 30 attributes "nNN"
+    """Numbers: a number's size is about its name's UTF-8 bytes + 1 byte per two significant
+    digits + 1 byte (CapacityUnitCalculations.html). 30 attributes "nNN"
     holding 38 digits: 30 x (3 + 19 + 1) = 690 B -> 1 unit, though their text is 1,230 B."""
     numbers = {f"n{i:02d}": {"N": "1" * 38} for i in range(30)}
     answer = ddb.put_item(
