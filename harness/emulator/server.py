@@ -29,6 +29,7 @@ from harness.emulator.ttl_rules import TimeToLiveRules
 
 # Order matters only where an extension builds on another's patch.
 EXTENSIONS = (
+    "harness.emulator.cloudwatch",
     "harness.emulator.moto_fixes",
     "harness.emulator.global_tables",
     "harness.emulator.lambda_runtime",
@@ -38,6 +39,7 @@ EXTENSIONS = (
 # With EMULATOR_DATA_PLANE=dynamodb-local, DynamoDB Local serves DynamoDB and its
 # streams; the moto DynamoDB extensions are not installed.
 DYNAMODB_LOCAL_EXTENSIONS = (
+    "harness.emulator.cloudwatch",
     "harness.emulator.lambda_runtime",
     "harness.emulator.stream_mappings",
     "harness.emulator.data_plane",
@@ -81,6 +83,9 @@ class Emulator:
     settings: Settings = field(default_factory=Settings)
     data_plane: str = "moto"
     installed: list[str] = field(default_factory=list)
+    # Objects one extension offers the others, by name (e.g. "dynamodb_metrics"), so that
+    # extensions need not import each other.
+    shared: dict[str, object] = field(default_factory=dict)
     _workers: list[tuple[Callable[[], None], Callable[[], None]]] = field(default_factory=list)
     _reset_callbacks: list[Callable[[], None]] = field(default_factory=list)
     _middlewares: list[Callable[[Callable], Callable]] = field(default_factory=list)

@@ -12,7 +12,6 @@ record carries AWS's userIdentity.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,6 +21,7 @@ from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
 from harness.emulator import clock, streams
+from harness.emulator.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -96,31 +96,11 @@ def sweep_all(now: float | None = None) -> int:
     return deleted
 
 
-class TtlSweeper:
+class TtlSweeper(Periodic):
     """A background thread that sweeps at the emulator's configured interval."""
 
     def __init__(self, interval: Callable[[], float], sweep: Callable[[], int] | None = None):
-        self.interval = interval
-        self.sweep = sweep or sweep_all
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="ttl-sweeper", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval()):
-            try:
-                self.sweep()
-            except Exception:
-                log.exception("TTL sweep failed")
+        super().__init__("ttl-sweeper", interval, sweep or sweep_all)
 
 
 def install(emulator: Any) -> None:

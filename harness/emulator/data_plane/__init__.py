@@ -37,6 +37,7 @@ class DataPlane:
     def __init__(self, emulator: Any, log_dir: Path):
         from harness.emulator.process import free_port
 
+        self.emulator = emulator
         early = dynamodb_local.take_early()
         self.process = early or dynamodb_local.DynamoDBLocal(
             free_port(),
@@ -59,6 +60,10 @@ class DataPlane:
     def middleware(self, app):
         self.proxy = DataPlaneProxy(app, self.client, self.tables, self.mirror, self.process.ready)
         self.proxy.global_tables = self.global_tables
+        # The CloudWatch extension's AWS/DynamoDB metrics, when it is installed.
+        metrics = self.emulator.shared.get("dynamodb_metrics")
+        self.proxy.observer = metrics
+        self.global_tables.replicator.on_replicated = getattr(metrics, "replicated", None)
         return self.proxy
 
     def sweep_ttl(self) -> int:

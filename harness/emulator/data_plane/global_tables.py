@@ -95,6 +95,9 @@ class Replicator:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Told of each write applied in a peer region: (account, table, source region,
+        # receiving region, seconds since the write reached the source's stream).
+        self.on_replicated: Callable[[str, str, str, str, float], None] | None = None
 
     def start(self) -> None:
         self._stop.clear()
@@ -194,6 +197,9 @@ class Replicator:
                         continue  # the peer holds a later write: last writer wins
                     held[peer] = version
                 self._write(Namespace(account, peer), table, token, image, keys)
+                if self.on_replicated is not None:
+                    latency = max(0.0, time.time() - version[0])  # the mirror's arrival clock
+                    self.on_replicated(account, table, version[1], peer, latency)
 
     def _write(self, namespace: Namespace, table: str, token: str, image: Any, keys: dict) -> None:
         self._expect(namespace, table, token, image)

@@ -24,7 +24,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from harness.emulator.data_plane import capacity
 from harness.emulator.data_plane.client import (
@@ -92,22 +92,6 @@ def request_namespace(authorization: str, default_region: str = "us-east-1") -> 
     return Namespace(_account_of(match.group(1)), match.group(2))
 
 
-class Observer(Protocol):
-    """What the proxy tells about each DynamoDB call (the metrics extension listens)."""
-
-    def observe(
-        self,
-        namespace: Namespace,
-        operation: str,
-        request: dict[str, Any],
-        status: int,
-        document: dict[str, Any] | None,
-        latency_seconds: float,
-    ) -> None:
-        """One call: its HTTP status and, for data calls, its decoded answer (with the
-        INDEXES ConsumedCapacity) and the seconds DynamoDB Local took."""
-
-
 class DataPlaneProxy:
     """WSGI middleware: DynamoDB and Streams to DynamoDB Local, the rest to `app`."""
 
@@ -125,8 +109,10 @@ class DataPlaneProxy:
         self.mirror = mirror
         self.ready = ready
         self.global_tables: GlobalTables | None = None
-        # Told of every DynamoDB data call (see `Observer`); the metrics extension sets it.
-        self.observer: Observer | None = None
+        # Told of every DynamoDB call: observer.observe(namespace, operation, request,
+        # HTTP status, decoded answer of a data call or None, seconds DynamoDB Local took).
+        # The CloudWatch extension sets it (cloudwatch.sources.DynamoDBMetrics).
+        self.observer: Any = None
         self._seen: set[Namespace] = set()
         self._seen_lock = threading.Lock()
         self.handlers: dict[str, Callable[[Namespace, dict[str, Any]], dict[str, Any]]] = {
