@@ -7,7 +7,9 @@
   (TableName + Operation, Query and Scan), UserErrors (no dimension: HTTP 400 answers other
   than a failed condition or transaction, which AWS counts elsewhere), and from the
   global-tables replicator ReplicationLatency (TableName + ReceivingRegion, Milliseconds).
-  Throttling metrics come from the data plane's capacity limits.
+  ReadThrottleEvents and WriteThrottleEvents (TableName; TableName +
+  GlobalSecondaryIndexName) and ThrottledRequests (TableName + Operation) for requests the
+  data plane's capacity limits throttle (data_plane.throttling).
 - AWS/Lambda (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html),
   from the Lambda runtime: Invocations, Errors, Duration (Milliseconds) and
   ConcurrentExecutions per FunctionName (and ConcurrentExecutions without a dimension, for
@@ -89,6 +91,18 @@ class DynamoDBMetrics:
                     dims,
                     float(document.get("Count", 0)),
                 )
+
+    def throttled(self, namespace: Any, operation: str, throttled: Any) -> None:
+        """One request throttled (data_plane.throttling.Throttled): <Read|Write>ThrottleEvents
+        for the table or index, ThrottledRequests for the table and operation."""
+        account, region = namespace.account, namespace.region
+        dims: tuple[tuple[str, str], ...] = (("TableName", throttled.table),)
+        if throttled.index is not None:
+            dims += (("GlobalSecondaryIndexName", throttled.index),)
+        name = "ReadThrottleEvents" if throttled.kind == "read" else "WriteThrottleEvents"
+        self.recorder.add(account, region, DYNAMODB, name, dims, 1.0)
+        request_dims = (("TableName", throttled.table), ("Operation", operation))
+        self.recorder.add(account, region, DYNAMODB, "ThrottledRequests", request_dims, 1.0)
 
     def replicated(
         self, account: str, table: str, source: str, receiving: str, latency_seconds: float

@@ -40,6 +40,7 @@ from harness.emulator.data_plane.client import (
 from harness.emulator.data_plane.global_tables import GlobalTables, ReplicaError
 from harness.emulator.data_plane.mirror import StreamMirror
 from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
+from harness.emulator.data_plane.throttling import Throttle
 
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 WRITE_OPERATIONS = frozenset(
@@ -113,6 +114,7 @@ class DataPlaneProxy:
         # HTTP status, decoded answer of a data call or None, seconds DynamoDB Local took).
         # The CloudWatch extension sets it (cloudwatch.sources.DynamoDBMetrics).
         self.observer: Any = None
+        self.throttle = Throttle()
         self._seen: set[Namespace] = set()
         self._seen_lock = threading.Lock()
         self.handlers: dict[str, Callable[[Namespace, dict[str, Any]], dict[str, Any]]] = {
@@ -215,6 +217,11 @@ class DataPlaneProxy:
             body = json.dumps(request).encode()
         measured = prefix == DYNAMODB_TARGET and operation in capacity.CAPACITY_OPERATIONS
         if measured:
+            throttled = self.throttle.check(namespace, operation, request)
+            if throttled is not None:
+                if self.observer is not None:
+                    self.observer.throttled(namespace, operation, throttled)
+                return _throttled(throttled)
             asked = capacity.prepare(operation, request)
             body = json.dumps(request).encode()
         started = time.perf_counter()
@@ -258,6 +265,7 @@ class DataPlaneProxy:
             self.observer.observe(namespace, operation, request, status, document, latency)
         if status >= 300:
             return answer
+        self.throttle.charge(namespace, operation, request, capacity.consumed(operation, document))
         capacity.shape(document, asked)
         return json.dumps(document).encode()
 
@@ -279,6 +287,10 @@ class DataPlaneProxy:
             extras = self.tables.get(namespace, name)
         _keep(extras, held, namespace)
         extras.decorate(description)
+        if operation == "DeleteTable":
+            self.throttle.forget(namespace, name)
+        else:
+            self.throttle.configure(namespace, description, extras.on_demand_throughput)
         if self.global_tables is not None:
             if operation == "UpdateTable":
                 self.global_tables.propagate_update(namespace, request)
@@ -305,7 +317,9 @@ class DataPlaneProxy:
             table = self.client.call(namespace, "DescribeTable", {"TableName": name})["Table"]
         except DynamoDBLocalError as error:
             raise ApiError(error.code, error.message, error.status) from None
-        self.tables.get(namespace, table["TableName"]).decorate(table)
+        extras = self.tables.get(namespace, table["TableName"])
+        extras.decorate(table)
+        self.throttle.configure(namespace, table, extras.on_demand_throughput)
         if self.global_tables is not None:
             self.global_tables.describe(namespace, table)
         return table
@@ -461,6 +475,16 @@ def _aws_wording(operation: str, request: dict[str, Any], answer: bytes) -> byte
     else:
         document["message"] = "Requested resource not found"
     return json.dumps(document).encode()
+
+
+def _throttled(throttled) -> tuple[int, bytes]:
+    """AWS's throttling answer: the exception, its message and ThrottlingReasons."""
+    body = {
+        "__type": f"com.amazonaws.dynamodb.v20120810#{throttled.code}",
+        "message": throttled.message,
+        "ThrottlingReasons": throttled.reasons,
+    }
+    return 400, json.dumps(body).encode()
 
 
 def _error(error: ApiError) -> tuple[int, bytes]:
