@@ -183,6 +183,25 @@ def logs(c, target=None, function=None, follow=False, since=600, port=None):
         pass
 
 
+@task(
+    help={
+        "target": TARGET_HELP,
+        "prefix": "only alarms whose name starts with this",
+        "notifications": "how many notifications to show per alarm (default 5)",
+        "port": "emulator port for the local target",
+    }
+)
+@friendly
+def alarms(c, target=None, prefix=None, notifications=5, port=None):
+    """Print each CloudWatch alarm's state, last transition, reason and notifications sent."""
+    from harness.ops import alarms as alarm_reports
+
+    chosen = settings(c, target, port)
+    running = lifecycle.running_target(chosen, echo=_stderr, start=False)
+    reports = alarm_reports.gather(running, prefix=prefix)
+    print(alarm_reports.render(reports, int(notifications)))
+
+
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
@@ -369,7 +388,9 @@ emulator.add_task(emulator_status, "status")
 aggregates = Collection("aggregates")
 aggregates.add_task(aggregates_check, "check")
 
-ns = Collection(setup, teardown, plan, lint, env, logs, query, explore, emulator, aggregates)
+ns = Collection(
+    setup, teardown, plan, lint, env, logs, alarms, query, explore, emulator, aggregates
+)
 ns.configure(
     {
         "target": "local",

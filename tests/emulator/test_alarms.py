@@ -310,6 +310,58 @@ def test_missing_data_left_missing_keeps_insufficient_data(aws):
     assert quiet["StateReason"] == "Insufficient Data: 1 datapoint was unknown."
 
 
+def test_walkthrough_throttled_writes_raise_write_throttle_events_alarm_and_it_clears(aws):
+    """README's walkthrough: a table with a low maximum write throughput
+    (OnDemandThroughput MaxWriteRequestUnits, on-demand-capacity-mode-max-throughput.html),
+    writes above it are throttled (ThrottlingReasons TableWriteMaxOnDemandThroughputExceeded,
+    API_ThrottlingReason.html) and counted in WriteThrottleEvents (metrics-dimensions.html);
+    the alarm goes INSUFFICIENT_DATA -> ALARM, its SNS message reaches an SQS subscriber,
+    and when the load stops it returns to OK (the alarm page)."""
+    from botocore.config import Config
+
+    topic, inbox = topic_with_queue(aws)
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url=aws["endpoint_url"],
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    ddb.create_table(
+        **key_design.table_request("capped", sort_key=False),
+        OnDemandThroughput={"MaxWriteRequestUnits": 1},
+    )
+    put_alarm(
+        aws,
+        "capped-throttles",
+        "AWS/DynamoDB",
+        "WriteThrottleEvents",
+        {"TableName": "capped"},
+        topic,
+    )
+    assert alarm_state(aws, "capped-throttles")["StateValue"] == "INSUFFICIENT_DATA"
+    reasons = []
+    for n in range(40):  # 5 KB items: 5 write units each, far above 1 unit per second
+        try:
+            ddb.put_item(TableName="capped", Item={"pk": {"S": str(n)}, "v": {"S": "x" * 5000}})
+        except ddb.exceptions.ClientError as error:
+            assert error.response["Error"]["Code"] == "ThrottlingException"
+            reasons.extend(error.response["ThrottlingReasons"])
+    assert reasons and reasons[0]["reason"] == "TableWriteMaxOnDemandThroughputExceeded"
+    assert reasons[0]["resource"].endswith(":table/capped")
+    fired = wait_for_state(aws, "capped-throttles", "ALARM")
+    assert "was greater than the threshold (0.0)" in fired["StateReason"]
+    wait_for_state(aws, "capped-throttles", "OK")
+    sent: list[dict] = []
+    wait_for(lambda: sent.extend(notifications(aws, inbox)) or len(sent) >= 2)
+    alarm_message = next(n for n in sent if n["NewStateValue"] == "ALARM")
+    assert alarm_message["AlarmName"] == "capped-throttles"
+    assert alarm_message["OldStateValue"] == "INSUFFICIENT_DATA"
+    assert alarm_message["Trigger"]["MetricName"] == "WriteThrottleEvents"
+    assert {n["NewStateValue"] for n in sent} >= {"ALARM", "OK"}
+
+
 @pytest.mark.slow
 def test_a_failing_stream_processor_drives_errors_and_failure_queue_alarms(aws):
     """AWS/Lambda Errors per FunctionName counts failed invocations
