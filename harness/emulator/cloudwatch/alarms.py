@@ -279,7 +279,10 @@ class AlarmEvaluator:
         with self._lock:
             tracker = self._trackers.get(alarm.alarm_arn)
             if tracker is None:
+                # First evaluated at the end of the period it was created in, so the
+                # first verdict covers what happened after its creation.
                 tracker = self._trackers[alarm.alarm_arn] = AlarmTracker()
+                tracker.evaluated_until = math.floor(clock.now() / alarm.period) * alarm.period
                 tracker.history.append(self._created_item(alarm))
             return tracker
 

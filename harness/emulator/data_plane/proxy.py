@@ -478,11 +478,17 @@ def _aws_wording(operation: str, request: dict[str, Any], answer: bytes) -> byte
 
 
 def _throttled(throttled) -> tuple[int, bytes]:
-    """AWS's throttling answer: the exception, its message and ThrottlingReasons."""
+    """AWS's throttling answer: the exception, its message and ThrottlingReasons.
+
+    AWS's service model (botocore's dynamodb service-2.json) spells the member
+    ThrottlingReasons in ProvisionedThroughputExceededException and throttlingReasons in
+    ThrottlingException; the SDKs read only that spelling.
+    """
+    member = "throttlingReasons" if throttled.code == "ThrottlingException" else "ThrottlingReasons"
     body = {
         "__type": f"com.amazonaws.dynamodb.v20120810#{throttled.code}",
         "message": throttled.message,
-        "ThrottlingReasons": throttled.reasons,
+        member: throttled.reasons,
     }
     return 400, json.dumps(body).encode()
 
