@@ -62,6 +62,7 @@ class Settings:
     ttl_sweep_interval_seconds: float = 5.0
     stream_poll_interval_seconds: float = 0.1
     clock_speed: float = 1.0  # emulated seconds per real second; see harness.emulator.clock
+    cloudwatch_metrics: float = 1.0  # 0 turns off service metrics and alarm evaluation
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -41,6 +41,8 @@ class MetricsBeat:
 
 def install(emulator: Any) -> None:
     """Publish the services' metrics into moto's CloudWatch (see the module docstring)."""
+    if not emulator.settings.cloudwatch_metrics:
+        return  # EMULATOR_CLOUDWATCH_METRICS=0: moto's plain CloudWatch (bench/alarms_cost.py)
     from moto.sqs.models import SQSBackend
 
     from harness.emulator.lambda_runtime.runtime import Runtime
