@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from harness.emulator import clock
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
 from harness.emulator.data_plane.mirror import MirroredStream, StreamMirror, key_token
 from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
@@ -198,7 +199,7 @@ class Replicator:
                     held[peer] = version
                 self._write(Namespace(account, peer), table, token, image, keys)
                 if self.on_replicated is not None:
-                    latency = max(0.0, time.time() - version[0])  # the mirror's arrival clock
+                    latency = max(0.0, clock.now() - version[0])  # the mirror's arrival clock
                     self.on_replicated(account, table, version[1], peer, latency)
 
     def _write(self, namespace: Namespace, table: str, token: str, image: Any, keys: dict) -> None:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from harness.emulator import streams
+from harness.emulator import clock, streams
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,9 @@ class StreamMirror:
                 log.debug("stream mirror: GetRecords on %s: %s", mirrored.arn, error)
                 return
             records = answer.get("Records", [])
-            now = time.time()
+            # The emulator's clock, as the moto plane's streams use: record ages, the
+            # 24 h retention and the mapping poller's MaximumRecordAgeInSeconds read it.
+            now = clock.now()
             for record in records:
                 self._add(mirrored, record, now)
             iterator = answer.get("NextShardIterator")
