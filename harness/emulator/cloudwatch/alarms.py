@@ -282,7 +282,8 @@ class AlarmEvaluator:
                 # First evaluated at the end of the period it was created in, so the
                 # first verdict covers what happened after its creation.
                 tracker = self._trackers[alarm.alarm_arn] = AlarmTracker()
-                tracker.evaluated_until = math.floor(clock.now() / alarm.period) * alarm.period
+                created = alarm.configuration_updated_timestamp.replace(tzinfo=dt.UTC).timestamp()
+                tracker.evaluated_until = math.floor(created / alarm.period) * alarm.period
                 tracker.history.append(self._created_item(alarm))
             return tracker
 
