@@ -12,6 +12,11 @@
   there (resourceTableDelete), so when its SDK retried a DeleteTable whose
   first answer it never read, `terraform destroy` failed against the emulator
   where it succeeds against AWS.
+- DynamoDB RestoreTableToPointInTime copies the table's current items whatever
+  the time asked for: a restore that looks like it worked and is wrong. On the
+  moto data plane it now answers PointInTimeRecoveryUnavailableException with a
+  line saying point-in-time restores need EMULATOR_DATA_PLANE=dynamodb-local,
+  where harness/emulator/data_plane/pitr.py keeps real item history.
 
 HOOKS names every patched attribute; tests/emulator/test_moto_fixes.py checks
 that each still exists with the signature we replace.
@@ -21,13 +26,26 @@ from __future__ import annotations
 
 import functools
 
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.exceptions import ResourceNotFoundException
 from moto.dynamodb.models import DynamoDBBackend
 
 HOOKS: tuple[tuple[type, str, tuple[str, ...]], ...] = (
     (DynamoDBBackend, "tag_resource", ("arn", "tags")),
     (DynamoDBBackend, "delete_table", ("name",)),
+    (DynamoDBBackend, "restore_table_to_point_in_time", ("target_table_name", "source_table_name")),
 )
+NEEDS_DYNAMODB_LOCAL = (
+    "point-in-time restore needs the emulator's DynamoDB Local data plane "
+    "(EMULATOR_DATA_PLANE=dynamodb-local); the moto data plane keeps no item history"
+)
+
+
+def _restore_table_to_point_in_time(
+    self: DynamoDBBackend, target_table_name: str, source_table_name: str
+):
+    """Refuse, rather than copy today's items as if they were the past's."""
+    raise JsonRESTError("PointInTimeRecoveryUnavailableException", NEEDS_DYNAMODB_LOCAL)
 
 
 def _tag_resource(self: DynamoDBBackend, arn: str, tags: dict[str, str]) -> None:
@@ -53,5 +71,6 @@ def _naming_the_missing_table(delete_table):
 
 def install(emulator) -> None:
     DynamoDBBackend.tag_resource = _tag_resource
+    DynamoDBBackend.restore_table_to_point_in_time = _restore_table_to_point_in_time
     if not getattr(DynamoDBBackend.delete_table, "names_missing_table", False):
         DynamoDBBackend.delete_table = _naming_the_missing_table(DynamoDBBackend.delete_table)

@@ -72,3 +72,21 @@ def test_moto_tags_are_still_a_list_of_key_value_pairs():
         "moto's Table no longer stores tags as a list of {Key, Value}; "
         "moto_fixes._tag_resource writes that shape"
     )
+
+
+def test_point_in_time_restore_on_moto_says_it_needs_dynamodb_local(local_target):
+    """moto's RestoreTableToPointInTime copied today's items whatever the time; the emulator
+    refuses instead, naming the data plane that restores to a point in time
+    (API_RestoreTableToPointInTime: the table "as of" the RestoreDateTime)."""
+    dynamodb = local_target.client("dynamodb")
+    dynamodb.create_table(**key_design.table_request("source", sort_key=False))
+    dynamodb.update_continuous_backups(
+        TableName="source", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    with pytest.raises(ClientError) as raised:
+        dynamodb.restore_table_to_point_in_time(
+            SourceTableName="source", TargetTableName="copy", UseLatestRestorableTime=True
+        )
+    error = raised.value.response["Error"]
+    assert error["Code"] == "PointInTimeRecoveryUnavailableException"
+    assert "EMULATOR_DATA_PLANE=dynamodb-local" in error["Message"]

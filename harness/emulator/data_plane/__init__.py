@@ -4,7 +4,9 @@ Chosen with EMULATOR_DATA_PLANE=dynamodb-local (the default is still moto). Inst
 launches DynamoDB Local (dynamodb_local.py), puts the proxy (proxy.py) in front
 of moto so DynamoDB and DynamoDB Streams calls reach DynamoDB Local, tails its
 streams (mirror.py) for the stream-mapping poller, and runs the TTL sweeper
-(ttl_expiry.py).
+(ttl_expiry.py). Point-in-time recovery (pitr.py) keeps item history and
+answers the continuous-backups and restore APIs; it hooks in through
+`DataPlaneProxy.point_in_time`, the proxy's `handlers` and `Client.observers`.
 
 Two hooks into the stream-mapping extension (checked by
 tests/emulator/test_data_plane.py): the poller finds a stream's records through
@@ -25,6 +27,7 @@ from harness.emulator.data_plane import ttl_expiry
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, namespace_of_arn
 from harness.emulator.data_plane.global_tables import GlobalTables
 from harness.emulator.data_plane.mirror import StreamMirror
+from harness.emulator.data_plane.pitr import PointInTimeRecovery
 from harness.emulator.data_plane.proxy import DataPlaneProxy
 from harness.emulator.data_plane.tables import TableRegistry
 
@@ -50,6 +53,8 @@ class DataPlane:
         self.tables = TableRegistry()
         self.mirror = StreamMirror(self.client, lambda: self.proxy.namespaces())
         self.proxy: DataPlaneProxy | None = None
+        self.point_in_time = PointInTimeRecovery(self.client, self.tables)
+        self.client.observers.append(self.point_in_time.observe_call)
         self.global_tables = GlobalTables(
             self.client,
             self.mirror,
@@ -64,6 +69,8 @@ class DataPlane:
         metrics = self.emulator.shared.get("dynamodb_metrics")
         self.proxy.observer = metrics
         self.global_tables.replicator.on_replicated = getattr(metrics, "replicated", None)
+        self.proxy.point_in_time = self.point_in_time
+        self.proxy.handlers.update(self.point_in_time.handlers)
         return self.proxy
 
     def sweep_ttl(self) -> int:
@@ -78,6 +85,7 @@ class DataPlane:
                 except DynamoDBLocalError:
                     pass
         self.tables.clear()
+        self.point_in_time.reset()
         self.mirror.reset()
         self.global_tables.reset()
 

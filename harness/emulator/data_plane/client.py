@@ -16,6 +16,7 @@ import http.client
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,9 @@ class Client:
         self.host = host
         self.port = port
         self._local = threading.local()
+        # Called as observer(namespace, operation, request, answer) after each successful
+        # call: point-in-time recovery records the emulator's own writes (pitr.observe_call).
+        self.observers: list[Callable[[Namespace, str, dict[str, Any], dict[str, Any]], None]] = []
 
     def _connection(self) -> http.client.HTTPConnection:
         connection = getattr(self._local, "connection", None)
@@ -127,4 +131,6 @@ class Client:
         document = json.loads(to_public(answer, namespace) or b"{}")
         if status >= 300:
             raise DynamoDBLocalError(status, document)
+        for observer in self.observers:
+            observer(namespace, operation, request, document)
         return document

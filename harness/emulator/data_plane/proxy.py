@@ -9,7 +9,8 @@ account as moto derives it from the access key). Everything else goes to moto.
 On the way the proxy:
 - rewrites DynamoDB Local's ARNs and awsRegion to the request's region and account;
 - answers what DynamoDB Local lacks from `tables.TableRegistry` (tags, TTL settings,
-  continuous backups, TableId, TableClassSummary, OnDemandThroughput);
+  TableId, TableClassSummary, OnDemandThroughput) and, through `handlers` added by
+  the data plane, continuous backups and restores (pitr.py);
 - annotates stream records from the mirror (second-precision
   ApproximateCreationDateTime, the TTL service's userIdentity);
 - recomputes x-amz-crc32, which the SDKs check for DynamoDB.
@@ -20,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import uuid
 import zlib
 from collections.abc import Callable
@@ -115,6 +115,8 @@ class DataPlaneProxy:
         # The CloudWatch extension sets it (cloudwatch.sources.DynamoDBMetrics).
         self.observer: Any = None
         self.throttle = Throttle()
+        # Point-in-time recovery (pitr.py) records what each write changed: around_write.
+        self.point_in_time: Any = None
         self._seen: set[Namespace] = set()
         self._seen_lock = threading.Lock()
         self.handlers: dict[str, Callable[[Namespace, dict[str, Any]], dict[str, Any]]] = {
@@ -123,8 +125,6 @@ class DataPlaneProxy:
             "ListTagsOfResource": self._list_tags,
             "UpdateTimeToLive": self._update_ttl,
             "DescribeTimeToLive": self._describe_ttl,
-            "UpdateContinuousBackups": self._update_backups,
-            "DescribeContinuousBackups": self._describe_backups,
         }
 
     # -- WSGI
@@ -226,7 +226,14 @@ class DataPlaneProxy:
             body = json.dumps(request).encode()
         started = time.perf_counter()
         local_body, _ = to_local(body)
-        status, answer = self.client.forward(namespace, f"{prefix}.{operation}", local_body)
+
+        def send() -> tuple[int, bytes]:
+            return self.client.forward(namespace, f"{prefix}.{operation}", local_body)
+
+        if prefix == DYNAMODB_TARGET and operation in WRITE_OPERATIONS and self.point_in_time:
+            status, answer = self.point_in_time.around_write(namespace, operation, request, send)
+        else:
+            status, answer = send()
         answer = to_public(answer, namespace)
         if measured:
             answer = self._measured(namespace, operation, request, status, answer, asked, started)
@@ -300,6 +307,8 @@ class DataPlaneProxy:
                 self.global_tables.describe(namespace, description)
         if operation == "DeleteTable":
             self.tables.deleted(namespace, name)
+            if self.point_in_time is not None:
+                self.point_in_time.table_deleted(namespace, name)
         return json.dumps(document).encode()
 
     def _annotated(self, namespace: Namespace, request: dict[str, Any], answer: bytes) -> bytes:
@@ -386,22 +395,6 @@ class DataPlaneProxy:
     def _describe_ttl(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
         name = self._existing(namespace, request)
         return {"TimeToLiveDescription": self.tables.get(namespace, name).ttl_description()}
-
-    def _update_backups(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
-        name = self._existing(namespace, request)
-        spec = request.get("PointInTimeRecoverySpecification") or {}
-        extras = self.tables.get(namespace, name)
-        enabled = bool(spec.get("PointInTimeRecoveryEnabled"))
-        if enabled and not extras.pitr_enabled:
-            extras.pitr_enabled_at = time.time()
-        extras.pitr_enabled = enabled
-        return {"ContinuousBackupsDescription": extras.continuous_backups()}
-
-    def _describe_backups(self, namespace: Namespace, request: dict[str, Any]) -> dict[str, Any]:
-        name = self._existing(namespace, request)
-        return {
-            "ContinuousBackupsDescription": self.tables.get(namespace, name).continuous_backups()
-        }
 
 
 def _keep(extras, held: dict[str, Any], namespace: Namespace) -> None:

@@ -11,14 +11,13 @@ table descriptions:
 - Tags (TagResource / UntagResource / ListTagsOfResource, CreateTable Tags).
 - TimeToLive: the attribute name and status. DynamoDB Local is never told, so
   its own expiry never deletes an item; the emulator's sweeper does.
-- Point-in-time recovery status (Describe/UpdateContinuousBackups).
+- RestoreSummary of a restored table (pitr.py, restore.py); CREATING while it fills.
 - TableClass and OnDemandThroughput as last set.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +31,7 @@ class TableExtras:
     tags: dict[str, str] = field(default_factory=dict)
     ttl_attribute: str | None = None
     ttl_enabled: bool = False
-    pitr_enabled: bool = False
-    pitr_enabled_at: float | None = None
+    restore_summary: dict[str, Any] | None = None  # a restored table's RestoreSummary
     table_class: str | None = None
     on_demand_throughput: dict[str, Any] | None = None
     sse_kms_key_arn: str | None = None  # set when server-side encryption with KMS is on
@@ -45,23 +43,13 @@ class TableExtras:
         status = "ENABLED" if self.ttl_enabled else "DISABLED"
         return {"TimeToLiveStatus": status, "AttributeName": self.ttl_attribute}
 
-    def continuous_backups(self) -> dict[str, Any]:
-        """DescribeContinuousBackups' ContinuousBackupsDescription."""
-        recovery: dict[str, Any] = {
-            "PointInTimeRecoveryStatus": "ENABLED" if self.pitr_enabled else "DISABLED"
-        }
-        if self.pitr_enabled:
-            recovery["RecoveryPeriodInDays"] = 35
-            recovery["EarliestRestorableDateTime"] = self.pitr_enabled_at
-            recovery["LatestRestorableDateTime"] = time.time()
-        return {
-            "ContinuousBackupsStatus": "ENABLED",
-            "PointInTimeRecoveryDescription": recovery,
-        }
-
     def decorate(self, description: dict[str, Any]) -> None:
         """Add what DynamoDB Local leaves out of a TableDescription."""
         description["TableId"] = self.table_id
+        if self.restore_summary is not None:
+            description["RestoreSummary"] = dict(self.restore_summary)
+            if self.restore_summary["RestoreInProgress"]:
+                description["TableStatus"] = "CREATING"
         for index in description.get("GlobalSecondaryIndexes") or []:
             # AWS reports 0/0 for an on-demand table's index (the Terraform provider reads
             # an index's name only when this field is there).
