@@ -380,6 +380,38 @@ def aggregates_check(
         raise Exit(f"aggregates are not exact{hint}", code=1)
 
 
+@task(
+    help={
+        "to": "the time to restore to: ISO-8601 (2026-11-30T20:15:00Z; no zone means UTC) "
+        "or an age such as 90s, 10m, 2h, 1d",
+        "into": "name of the new table (default: <table>-at-YYYYMMDD-HHMMSS)",
+        "target": TARGET_HELP,
+        "yes": "aws: skip the confirmation (for automation)",
+        "port": "emulator port for the local target",
+    }
+)
+@friendly
+def restore(c, to, into=None, target=None, yes=False, port=None):
+    """Restore the table as it was at --to into a new table; report what changed since."""
+    from harness.ops import restore as drill
+
+    when = drill.parse_time(to)
+    running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
+
+    def confirm(question: str) -> bool:
+        if yes:
+            return True
+        try:
+            return input(f"{question} Type yes to go on: ").strip() == "yes"
+        except EOFError:
+            return False
+
+    result = drill.restore(running, when, into=into, confirm=confirm)
+    print(f"\nChanges in the live table {result.table} since {result.when:%Y-%m-%dT%H:%M:%SZ}")
+    print(f"(restored copy: {result.restored}; the live table was not touched)")
+    print("\n".join(result.comparison.lines()))
+
+
 emulator = Collection("emulator")
 emulator.add_task(emulator_start, "start")
 emulator.add_task(emulator_stop, "stop")
@@ -389,7 +421,7 @@ aggregates = Collection("aggregates")
 aggregates.add_task(aggregates_check, "check")
 
 ns = Collection(
-    setup, teardown, plan, lint, env, logs, alarms, query, explore, emulator, aggregates
+    setup, teardown, plan, lint, env, logs, alarms, query, restore, explore, emulator, aggregates
 )
 ns.configure(
     {

@@ -15,15 +15,17 @@ import datetime as dt
 import time
 
 import pytest
+import test_data_plane
 from botocore.exceptions import ClientError
 from test_data_plane import client
-from test_data_plane import local_plane as _local_plane  # noqa: F401  (pytest finds the
-from test_data_plane import plane as _plane  # noqa: F401  fixtures by their own names)
 
 from harness import key_design
 from harness.emulator.data_plane.pitr import DAY_SECONDS, TableHistory
 
 GSI = key_design.index("studentID-index")
+# The DynamoDB Local emulator of test_data_plane (a module-scoped fixture) and its reset.
+local_plane = test_data_plane.local_plane
+plane = test_data_plane.plane
 
 
 def make_table(ddb, name: str, pitr: bool = True, **extra) -> None:
