@@ -372,3 +372,68 @@ def test_every_kind_of_write_is_in_the_history(plane):
     assert pks(ddb, "after") == ["batch", "sql", "txn", "upd"]
     updated = ddb.get_item(TableName="at-t", Key=item("upd"))["Item"]
     assert updated == item("upd", v="2", w="t")
+
+
+# --------------------------------------------------------------------------- on-demand backups
+
+
+def test_a_backup_restores_the_table_as_it_was_when_taken(plane):
+    """CreateBackup keeps the table as at the request; RestoreTableFromBackup creates a new
+    table with those items and RestoreSummary.SourceBackupArn (API_CreateBackup,
+    API_RestoreTableFromBackup, API_RestoreSummary). CreateBackup answers CREATING, then the
+    backup is AVAILABLE (API_BackupDetails). A backup does not need PITR."""
+    ddb = client(plane)
+    make_table(ddb, "books", pitr=False)
+    ddb.put_item(TableName="books", Item=item("k1", studentID="s1"))
+    details = ddb.create_backup(TableName="books", BackupName="before")["BackupDetails"]
+    assert details["BackupStatus"] == "CREATING"
+    assert details["BackupType"] == "USER"
+    ddb.delete_item(TableName="books", Key=item("k1"))
+    ddb.put_item(TableName="books", Item=item("k2"))
+
+    described = ddb.describe_backup(BackupArn=details["BackupArn"])["BackupDescription"]
+    assert described["BackupDetails"]["BackupStatus"] == "AVAILABLE"
+    assert described["SourceTableDetails"]["TableName"] == "books"
+    assert described["SourceTableDetails"]["ItemCount"] == 1
+    assert [
+        i["IndexName"] for i in described["SourceTableFeatureDetails"]["GlobalSecondaryIndexes"]
+    ] == [GSI.name]
+    ddb.restore_table_from_backup(TargetTableName="copy", BackupArn=details["BackupArn"])
+    restored = wait_active(ddb, "copy")
+    assert pks(ddb, "copy") == ["k1"]
+    assert restored["RestoreSummary"]["SourceBackupArn"] == details["BackupArn"]
+    assert [i["IndexName"] for i in restored["GlobalSecondaryIndexes"]] == [GSI.name]
+
+
+def test_backups_are_listed_deleted_and_refused_when_missing(plane):
+    """ListBackups by table (start inclusive, end exclusive, Limit with
+    LastEvaluatedBackupArn); DeleteBackup answers DELETED; a missing backup is
+    BackupNotFoundException; a backup outlives its table (API_ListBackups, API_DeleteBackup,
+    API_DescribeBackup)."""
+    ddb = client(plane)
+    make_table(ddb, "books", pitr=False)
+    make_table(ddb, "other", pitr=False)
+    first = ddb.create_backup(TableName="books", BackupName="one")["BackupDetails"]["BackupArn"]
+    second = ddb.create_backup(TableName="books", BackupName="two")["BackupDetails"]["BackupArn"]
+    ddb.create_backup(TableName="other", BackupName="three")
+    listed = ddb.list_backups(TableName="books")["BackupSummaries"]
+    assert [b["BackupArn"] for b in listed] == [first, second]
+    page = ddb.list_backups(TableName="books", Limit=1)
+    assert page["LastEvaluatedBackupArn"] == first
+    rest = ddb.list_backups(TableName="books", ExclusiveStartBackupArn=first)
+    assert [b["BackupArn"] for b in rest["BackupSummaries"]] == [second]
+    assert len(ddb.list_backups()["BackupSummaries"]) == 3
+
+    ddb.delete_table(TableName="books")
+    assert ddb.describe_backup(BackupArn=first)["BackupDescription"]["BackupDetails"]
+    deleted = ddb.delete_backup(BackupArn=first)["BackupDescription"]["BackupDetails"]
+    assert deleted["BackupStatus"] == "DELETED"
+    with pytest.raises(ClientError) as raised:
+        ddb.describe_backup(BackupArn=first)
+    assert error_code(raised) == "BackupNotFoundException"
+    with pytest.raises(ClientError) as raised:
+        ddb.restore_table_from_backup(TargetTableName="copy", BackupArn=first)
+    assert error_code(raised) == "BackupNotFoundException"
+    with pytest.raises(ClientError) as raised:
+        ddb.restore_table_from_backup(TargetTableName="other", BackupArn=second)
+    assert error_code(raised) == "TableAlreadyExistsException"

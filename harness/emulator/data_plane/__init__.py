@@ -6,7 +6,8 @@ of moto so DynamoDB and DynamoDB Streams calls reach DynamoDB Local, tails its
 streams (mirror.py) for the stream-mapping poller, and runs the TTL sweeper
 (ttl_expiry.py). Point-in-time recovery (pitr.py) keeps item history and
 answers the continuous-backups and restore APIs; it hooks in through
-`DataPlaneProxy.point_in_time`, the proxy's `handlers` and `Client.observers`.
+`DataPlaneProxy.point_in_time`, the proxy's `handlers` and `Client.observers`;
+on-demand backups (backups.py) answer through the proxy's `handlers` too.
 
 Two hooks into the stream-mapping extension (checked by
 tests/emulator/test_data_plane.py): the poller finds a stream's records through
@@ -24,6 +25,7 @@ from typing import Any
 from harness import STATE_ROOT
 from harness.emulator import dynamodb_local
 from harness.emulator.data_plane import ttl_expiry
+from harness.emulator.data_plane.backups import Backups
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, namespace_of_arn
 from harness.emulator.data_plane.global_tables import GlobalTables
 from harness.emulator.data_plane.mirror import StreamMirror
@@ -55,6 +57,13 @@ class DataPlane:
         self.proxy: DataPlaneProxy | None = None
         self.point_in_time = PointInTimeRecovery(self.client, self.tables)
         self.client.observers.append(self.point_in_time.observe_call)
+        self.backups = Backups(
+            self.client,
+            self.tables,
+            self.point_in_time.restorer,
+            self.point_in_time.scan,
+            self.point_in_time.clock,
+        )
         self.global_tables = GlobalTables(
             self.client,
             self.mirror,
@@ -71,6 +80,7 @@ class DataPlane:
         self.global_tables.replicator.on_replicated = getattr(metrics, "replicated", None)
         self.proxy.point_in_time = self.point_in_time
         self.proxy.handlers.update(self.point_in_time.handlers)
+        self.proxy.handlers.update(self.backups.handlers)
         return self.proxy
 
     def sweep_ttl(self) -> int:
@@ -86,6 +96,7 @@ class DataPlane:
                     pass
         self.tables.clear()
         self.point_in_time.reset()
+        self.backups.reset()
         self.mirror.reset()
         self.global_tables.reset()
 

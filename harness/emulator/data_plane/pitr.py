@@ -213,7 +213,7 @@ class PointInTimeRecovery:
                     self.clock(),
                     days or DEFAULT_RECOVERY_DAYS,
                 )
-                for item in self._scan(namespace, name):
+                for item in self.scan(namespace, name):
                     history.record(history.enabled_at, history.keys_of(item), item)
                 self._histories[key] = history
         return {"ContinuousBackupsDescription": self.description(namespace, name)}
@@ -414,7 +414,7 @@ class PointInTimeRecovery:
         with self._lock:
             before = history.current()
             seen = set()
-            for item in self._scan(namespace, table):
+            for item in self.scan(namespace, table):
                 keys = history.keys_of(item)
                 seen.add(key_token(keys))
                 history.record(now, keys, item)
@@ -426,7 +426,8 @@ class PointInTimeRecovery:
         if now - history.pruned_at > PRUNE_INTERVAL_SECONDS:
             history.prune(now)
 
-    def _scan(self, namespace: Namespace, table: str) -> list[dict[str, Any]]:
+    def scan(self, namespace: Namespace, table: str) -> list[dict[str, Any]]:
+        """Every item of a table (consistent reads, all pages)."""
         items: list[dict[str, Any]] = []
         request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
         while True:
