@@ -25,8 +25,16 @@ resource "aws_dynamodb_table" "this" {
   range_key    = var.range_key
 
   deletion_protection_enabled = var.deletion_protection_enabled
-  stream_enabled              = true
-  stream_view_type            = var.stream_view_type
+
+  # A point-in-time restore of another table (null: a new, empty table). The restore
+  # brings items, keys, indexes, billing and encryption; the provider then sets the
+  # stream, TTL, PITR, deletion protection, tags and replicas below, which a restore
+  # leaves out (API_RestoreTableToPointInTime).
+  restore_source_name    = var.restore_source_name
+  restore_date_time      = var.restore_date_time
+  restore_to_latest_time = var.restore_to_latest_time
+  stream_enabled         = true
+  stream_view_type       = var.stream_view_type
 
   dynamic "attribute" {
     for_each = local.attributes
@@ -83,6 +91,14 @@ resource "aws_dynamodb_table" "this" {
     precondition {
       condition     = !contains(var.replica_regions, data.aws_region.current.name)
       error_message = "replica_regions must not contain the table's own region (${data.aws_region.current.name})."
+    }
+    precondition {
+      condition     = var.restore_source_name != null || (var.restore_date_time == null && var.restore_to_latest_time == null)
+      error_message = "restore_date_time and restore_to_latest_time need restore_source_name."
+    }
+    precondition {
+      condition     = var.restore_source_name == null || ((var.restore_date_time != null) != (var.restore_to_latest_time == true))
+      error_message = "A restore needs exactly one of restore_date_time or restore_to_latest_time = true."
     }
     precondition {
       condition     = length(var.replica_regions) == 0 || var.stream_view_type == "NEW_AND_OLD_IMAGES"

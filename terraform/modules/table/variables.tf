@@ -133,3 +133,26 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "restore_source_name" {
+  description = "Create the table as a point-in-time restore of this table (same account and region; it must have point-in-time recovery on). null: a new, empty table. Changing it replaces the table."
+  type        = string
+  default     = null
+}
+
+variable "restore_date_time" {
+  description = "With restore_source_name: the time to restore to, RFC 3339 (2026-11-30T20:15:00Z), inside the source's restore window. Leave null with restore_to_latest_time."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.restore_date_time == null || can(formatdate("YYYY", var.restore_date_time))
+    error_message = "restore_date_time must be an RFC 3339 time such as 2026-11-30T20:15:00Z."
+  }
+}
+
+variable "restore_to_latest_time" {
+  description = "With restore_source_name: restore to the latest restorable time instead of restore_date_time."
+  type        = bool
+  default     = null
+}
