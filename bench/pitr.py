@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.data_plane import client, item  # noqa: E402
-from harness import key_design  # noqa: E402
 from harness.emulator import process  # noqa: E402
+from harness.model import key_design  # noqa: E402
 
 TABLES = {"off": "bench-pitr-off", "on": "bench-pitr-on"}
 

@@ -25,7 +25,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from harness import HarnessError, key_design
+from harness import HarnessError
+from harness.model import key_design
 
 Echo = Callable[[str], None]
 RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")

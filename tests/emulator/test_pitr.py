@@ -19,8 +19,8 @@ import test_data_plane
 from botocore.exceptions import ClientError
 from test_data_plane import client
 
-from harness import key_design
 from harness.emulator.data_plane.pitr import DAY_SECONDS, TableHistory
+from harness.model import key_design
 
 GSI = key_design.index("studentID-index")
 # The DynamoDB Local emulator of test_data_plane (a module-scoped fixture) and its reset.

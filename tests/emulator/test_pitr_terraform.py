@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import targets
 from harness.emulator import process
-from harness.terraform import Stack
+from harness.stack import targets
+from harness.stack.terraform import Stack
 
 FIXTURE = Path(__file__).parents[1] / "plan" / "fixtures" / "table_restore"
 

@@ -17,9 +17,11 @@ import boto3
 import pytest
 from invoke_cli import assert_one_clear_line, run_invoke
 
-from harness import HarnessError, key_design, seed
+from harness import HarnessError
 from harness.emulator import process
+from harness.model import key_design
 from harness.ops import restore as drill
+from harness.stack import seed
 
 NOW = dt.datetime(2026, 11, 30, 20, 0, tzinfo=dt.UTC)
 
