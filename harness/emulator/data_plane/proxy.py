@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 import zlib
 from collections.abc import Callable
