@@ -29,12 +29,15 @@ from harness.emulator.ttl_rules import TimeToLiveRules
 
 # Order matters only where an extension builds on another's patch.
 EXTENSIONS = (
-    "harness.emulator.cloudwatch",
     "harness.emulator.moto_fixes",
     "harness.emulator.global_tables",
     "harness.emulator.lambda_runtime",
     "harness.emulator.stream_mappings",
     "harness.emulator.ttl_sweeper",
+    # Last: it imports the data_plane package, whose stream modules must see moto's
+    # DynamoDB methods as global_tables has wrapped them (imported first, they would
+    # keep the unwrapped ones and updates would stop replicating).
+    "harness.emulator.cloudwatch",
 )
 # With EMULATOR_DATA_PLANE=dynamodb-local, DynamoDB Local serves DynamoDB and its
 # streams; the moto DynamoDB extensions are not installed.
