@@ -33,7 +33,11 @@ from harness.emulator import clock
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
 from harness.emulator.data_plane.mirror import MirroredStream, StreamMirror, key_token
 from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
-from harness.emulator.global_tables.groups import ReplicaSettings, ReplicationGroups
+from harness.emulator.global_tables.groups import (
+    ReplicaSettings,
+    ReplicationGroups,
+    replica_descriptions,
+)
 from harness.emulator.global_tables.replicas import (
     GLOBAL_TABLE_VERSION,
     LOCAL_REGION,
@@ -274,18 +278,7 @@ class GlobalTables:
         members = self.groups.regions(namespace.account, description["TableName"])
         if namespace.region not in members:
             return
-        replicas = []
-        for region in sorted(members):
-            if region == namespace.region:
-                continue
-            entry: dict[str, Any] = {"RegionName": region, "ReplicaStatus": "ACTIVE"}
-            settings = members[region]
-            if settings.kms_master_key_id:
-                entry["KMSMasterKeyId"] = settings.kms_master_key_id
-            if settings.table_class_override:
-                entry["ReplicaTableClassSummary"] = {"TableClass": settings.table_class_override}
-            replicas.append(entry)
-        description["Replicas"] = replicas
+        description["Replicas"] = replica_descriptions(members, namespace.region)
         description["GlobalTableVersion"] = GLOBAL_TABLE_VERSION
 
     # -- UpdateTable

@@ -75,3 +75,24 @@ class ReplicationGroups:
     def clear(self) -> None:
         with self._lock:
             self._groups.clear()
+
+
+def replica_descriptions(members: dict[str, ReplicaSettings], own_region: str) -> list[dict]:
+    """DescribeTable's `Replicas` as one member in `own_region` lists the others (sorted).
+
+    Each entry: RegionName, ReplicaStatus ACTIVE, and KMSMasterKeyId /
+    ReplicaTableClassSummary where the replica overrides them (API_ReplicaDescription).
+    Shared by the moto and DynamoDB Local data planes.
+    """
+    replicas = []
+    for region in sorted(members):
+        if region == own_region:
+            continue
+        entry: dict = {"RegionName": region, "ReplicaStatus": "ACTIVE"}
+        settings = members[region]
+        if settings.kms_master_key_id:
+            entry["KMSMasterKeyId"] = settings.kms_master_key_id
+        if settings.table_class_override:
+            entry["ReplicaTableClassSummary"] = {"TableClass": settings.table_class_override}
+        replicas.append(entry)
+    return replicas

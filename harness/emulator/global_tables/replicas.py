@@ -17,7 +17,11 @@ from typing import Any
 
 from moto.dynamodb.exceptions import MockValidationException
 
-from harness.emulator.global_tables.groups import ReplicaSettings, ReplicationGroups
+from harness.emulator.global_tables.groups import (
+    ReplicaSettings,
+    ReplicationGroups,
+    replica_descriptions,
+)
 from harness.emulator.global_tables.replication import Replicator
 
 GLOBAL_TABLE_VERSION = "2019.11.21"
@@ -207,17 +211,7 @@ class ReplicaManager:
         members = self.groups.regions(table.account_id, table.name)
         if table.region_name not in members:
             return {}
-        replicas = []
-        for region in sorted(members):
-            if region == table.region_name:
-                continue
-            entry: dict[str, Any] = {"RegionName": region, "ReplicaStatus": "ACTIVE"}
-            settings = members[region]
-            if settings.kms_master_key_id:
-                entry["KMSMasterKeyId"] = settings.kms_master_key_id
-            if settings.table_class_override:
-                entry["ReplicaTableClassSummary"] = {"TableClass": settings.table_class_override}
-            replicas.append(entry)
+        replicas = replica_descriptions(members, table.region_name)
         return {"Replicas": replicas, "GlobalTableVersion": GLOBAL_TABLE_VERSION}
 
     def _ensure_stream(self, table: Any) -> None:
