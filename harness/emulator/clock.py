@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 SPEED_VARIABLE = "EMULATOR_CLOCK_SPEED"
@@ -52,6 +53,13 @@ class Clock:
     def __init__(self, speed: float = 1.0):
         self._lock = threading.Lock()
         self._anchor = self._fresh_anchor(speed)
+        # Called before `advance` or `set_speed` moves time, so that what happened before
+        # is stamped with the time it happened (the data plane reads its streams here).
+        self.before_change: list[Callable[[], None]] = []
+
+    def _changing(self) -> None:
+        for callback in list(self.before_change):
+            callback()
 
     @staticmethod
     def _fresh_anchor(speed: float) -> _Anchor:
@@ -83,6 +91,7 @@ class Clock:
         """Run at `speed` emulated seconds per real second from now on (ValueError if <= 0)."""
         if not speed > 0:
             raise ValueError(f"clock speed must be a positive number, not {speed!r}")
+        self._changing()
         with self._lock:
             old = self._anchor
             real = time.monotonic()
@@ -93,6 +102,7 @@ class Clock:
         """Jump `seconds` (>= 0) forward at once; sleepers wake and see the new time."""
         if seconds < 0:
             raise ValueError(f"the clock only moves forward; cannot advance by {seconds}")
+        self._changing()
         with self._lock:
             old = self._anchor
             self._anchor = _Anchor(

@@ -37,8 +37,8 @@ from pathlib import Path
 from harness import REPO_ROOT, HarnessError
 
 # The emulator's data plane when EMULATOR_DATA_PLANE is unset (here, so that choosing it
-# imports no moto): moto until the whole suite is seen passing on DynamoDB Local.
-DEFAULT_DATA_PLANE = "moto"
+# imports no moto). EMULATOR_DATA_PLANE=moto still selects moto's DynamoDB, for comparison.
+DEFAULT_DATA_PLANE = "dynamodb-local"
 DATA_PLANES = ("moto", "dynamodb-local")
 
 

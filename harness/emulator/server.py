@@ -24,7 +24,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from harness.emulator import clock
+from harness.emulator import clock, dynamodb_local
 from harness.emulator.ttl_rules import TimeToLiveRules
 
 # Order matters only where an extension builds on another's patch.
@@ -39,8 +39,8 @@ EXTENSIONS = (
     # keep the unwrapped ones and updates would stop replicating).
     "harness.emulator.cloudwatch",
 )
-# With EMULATOR_DATA_PLANE=dynamodb-local, DynamoDB Local serves DynamoDB and its
-# streams; the moto DynamoDB extensions are not installed.
+# On the DynamoDB Local data plane (the default), DynamoDB Local serves DynamoDB and its
+# streams; the moto DynamoDB extensions above are installed only with EMULATOR_DATA_PLANE=moto.
 DYNAMODB_LOCAL_EXTENSIONS = (
     "harness.emulator.cloudwatch",
     "harness.emulator.lambda_runtime",
@@ -85,7 +85,7 @@ class Emulator:
     host: str
     port: int
     settings: Settings = field(default_factory=Settings)
-    data_plane: str = "moto"
+    data_plane: str = dynamodb_local.DEFAULT_DATA_PLANE
     installed: list[str] = field(default_factory=list)
     # Objects one extension offers the others, by name (e.g. "dynamodb_metrics"), so that
     # extensions need not import each other.
@@ -243,8 +243,11 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         settings: Settings | None = None,
-        data_plane: str = "moto",
+        data_plane: str | None = None,
     ):
+        """`data_plane`: "dynamodb-local" or "moto"; None takes EMULATOR_DATA_PLANE's."""
+        if data_plane is None:
+            data_plane = dynamodb_local.chosen_data_plane()
         app = DomainDispatcherApplication(create_backend_app)
         # Port 0 asks the OS for a free port; the emulator learns it before installing.
         self._server: BaseWSGIServer = make_server(

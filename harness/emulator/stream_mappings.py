@@ -255,8 +255,13 @@ def _find_shard(stream_arn: str) -> StreamShard | None:
 
 
 def _lane_key(shard: StreamShard) -> Callable[[streams.StreamRecord], bytes]:
-    """The bytes that decide a record's lane: its partition key value."""
-    attribute = shard.table.hash_key_attr
+    """The bytes that decide a record's lane: its partition key value.
+
+    `shard` is moto's StreamShard (its table knows the key) or the DynamoDB Local data
+    plane's MirrorShard (which carries the key attribute itself).
+    """
+    mirrored = getattr(shard, "hash_key_attr", None)
+    attribute = mirrored if mirrored is not None else shard.table.hash_key_attr
 
     def key(record: streams.StreamRecord) -> bytes:
         value = record.record["dynamodb"]["Keys"].get(attribute)

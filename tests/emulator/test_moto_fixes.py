@@ -1,4 +1,9 @@
-"""moto defects fixed by harness/emulator/moto_fixes.py, checked over HTTP."""
+"""moto defects fixed by harness/emulator/moto_fixes.py, checked over HTTP.
+
+moto_fixes is installed on the moto data plane (EMULATOR_DATA_PLANE=moto), no longer the
+default, so these tests run on an emulator of that plane; the behaviours a user sees on
+both planes (tags, a missing table's message) run on the default plane too.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,38 @@ import pytest
 from botocore.exceptions import ClientError
 from moto_hook_pins import assert_hook_in_place, each_hook
 
+from harness.emulator import process
 from harness.emulator.moto_fixes import HOOKS
 from harness.model import key_design
+from harness.stack import targets
 
 
-def test_tag_resource_overwrites_an_existing_key(local_target):
-    dynamodb = local_target.client("dynamodb")
+@pytest.fixture(scope="module")
+def moto_plane(tmp_path_factory):
+    state_dir = tmp_path_factory.mktemp("moto-plane")
+    running = process.start_private(state_dir, data_plane="moto")
+    yield running
+    process.stop(state_dir)
+
+
+@pytest.fixture
+def moto_target(moto_plane, tmp_path):
+    """A local target on the moto data plane, reset before the test."""
+    import urllib.request
+
+    reset = urllib.request.Request(moto_plane.endpoint_url + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
+    return targets.local(moto_plane.endpoint_url, state_dir=tmp_path / "state")
+
+
+@pytest.fixture(params=["default", "moto"])
+def either_plane(request):
+    """The default data plane's target, then the moto data plane's."""
+    return request.getfixturevalue("local_target" if request.param == "default" else "moto_target")
+
+
+def test_tag_resource_overwrites_an_existing_key(either_plane):
+    dynamodb = either_plane.client("dynamodb")
     arn = dynamodb.create_table(
         **key_design.table_request("tagged", sort_key=False),
         Tags=[{"Key": "owner", "Value": "first"}, {"Key": "team", "Value": "data"}],
@@ -32,9 +63,9 @@ def test_tag_resource_overwrites_an_existing_key(local_target):
     ], "one entry per key, holding the newest value"
 
 
-def test_delete_table_of_a_missing_table_names_it_as_aws_does(local_target):
+def test_delete_table_of_a_missing_table_names_it_as_aws_does(either_plane):
     """The provider's destroy counts this exact message as "already deleted"."""
-    dynamodb = local_target.client("dynamodb")
+    dynamodb = either_plane.client("dynamodb")
 
     with pytest.raises(ClientError) as raised:
         dynamodb.delete_table(TableName="never-created")
@@ -44,8 +75,8 @@ def test_delete_table_of_a_missing_table_names_it_as_aws_does(local_target):
     assert error["Message"] == "Requested resource not found: Table: never-created not found"
 
 
-def test_deleting_a_table_twice_is_reported_as_already_gone(local_target):
-    dynamodb = local_target.client("dynamodb")
+def test_deleting_a_table_twice_is_reported_as_already_gone(either_plane):
+    dynamodb = either_plane.client("dynamodb")
     dynamodb.create_table(**key_design.table_request("twice", sort_key=False))
     dynamodb.delete_table(TableName="twice")
 
@@ -74,11 +105,11 @@ def test_moto_tags_are_still_a_list_of_key_value_pairs():
     )
 
 
-def test_point_in_time_restore_on_moto_says_it_needs_dynamodb_local(local_target):
+def test_point_in_time_restore_on_moto_says_it_needs_dynamodb_local(moto_target):
     """moto's RestoreTableToPointInTime copied today's items whatever the time; the emulator
     refuses instead, naming the data plane that restores to a point in time
     (API_RestoreTableToPointInTime: the table "as of" the RestoreDateTime)."""
-    dynamodb = local_target.client("dynamodb")
+    dynamodb = moto_target.client("dynamodb")
     dynamodb.create_table(**key_design.table_request("source", sort_key=False))
     dynamodb.update_continuous_backups(
         TableName="source", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}

@@ -3,9 +3,13 @@
 A replica is a table of its own with its own DeletionProtectionEnabled; DeleteTable
 on a protected table fails with ValidationException
 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection).
-The message is moto's, which its own suite pins for a single-region table
-(tests/test_dynamodb/test_dynamodb.py, test_delete_table_with_deletion_protection);
-AWS's exact wording for a replica is not in a recording we found.
+The message is AWS's as its Knowledge Center shows it for DeleteTable
+(https://repost.aws/knowledge-center/dynamodb-accidental-delete-protection: "Resource
+cannot be deleted as it is currently protected against deletion. Disable deletion
+protection first."), which AWS's DynamoDB Local answers word for word. (The moto data
+plane answered with moto's own wording, "1 validation error detected: Table 'x' can't be
+deleted while DeletionProtectionEnabled is set to True".) A replica is a table of its own
+in its region, so DeleteTable there gets the same answer.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ def test_deleting_a_protected_replica_is_refused(local_target):
     error = refused.value.response["Error"]
     assert (error["Code"], error["Message"]) == (
         "ValidationException",
-        f"1 validation error detected: Table '{TABLE}' can't be deleted while "
-        "DeletionProtectionEnabled is set to True",
+        "Resource cannot be deleted as it is currently protected against deletion. "
+        "Disable deletion protection first.",
     )
     assert west.describe_table(TableName=TABLE)["Table"]["DeletionProtectionEnabled"] is True
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import STATE_ROOT
-from harness.emulator import dynamodb_local
+from harness.emulator import clock, dynamodb_local
 from harness.emulator.data_plane import ttl_expiry
 from harness.emulator.data_plane.backups import Backups
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, namespace_of_arn
@@ -89,16 +89,38 @@ class DataPlane:
     def reset(self) -> None:
         """Forget every table in every namespace (POST /moto-api/reset)."""
         for namespace in self.proxy.namespaces() if self.proxy else ():
-            for name in self.client.call(namespace, "ListTables", {}).get("TableNames", []):
+            for name in self._table_names(namespace):
+                try:
+                    # A protected table refuses DeleteTable: a reset drops it all the same.
+                    self.client.call(
+                        namespace,
+                        "UpdateTable",
+                        {"TableName": name, "DeletionProtectionEnabled": False},
+                    )
+                except DynamoDBLocalError:
+                    pass  # not protected: DynamoDB Local answers "Nothing to update"
                 try:
                     self.client.call(namespace, "DeleteTable", {"TableName": name})
                 except DynamoDBLocalError:
                     pass
+        if self.proxy is not None:
+            self.proxy.throttle.reset()
         self.tables.clear()
         self.point_in_time.reset()
         self.backups.reset()
         self.mirror.reset()
         self.global_tables.reset()
+
+    def _table_names(self, namespace) -> list[str]:
+        """Every table in `namespace`, following ListTables' pages (100 names each)."""
+        names: list[str] = []
+        request: dict[str, Any] = {}
+        while True:
+            page = self.client.call(namespace, "ListTables", request)
+            names += page.get("TableNames", [])
+            if not page.get("LastEvaluatedTableName"):
+                return names
+            request = {"ExclusiveStartTableName": page["LastEvaluatedTableName"]}
 
     def status(self) -> dict[str, str]:
         return {
@@ -155,6 +177,8 @@ def install(emulator: Any) -> None:
     emulator.before_serving(plane.process.wait_ready)
     emulator.add_status(plane.status)
     emulator.add_worker(plane.mirror.start, plane.mirror.stop)
+    # Records written before the clock jumps carry the time before it (AWS: the write's time).
+    clock.emulator_clock.before_change.append(plane.mirror.catch_up_all)
     replicator = plane.global_tables.replicator
     emulator.add_worker(replicator.start, replicator.stop)
     sweeper = ttl_sweeper.TtlSweeper(

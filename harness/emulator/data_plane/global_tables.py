@@ -121,10 +121,17 @@ class Replicator:
             self._queue.clear()
             self._expected.clear()
 
-    def busy(self, account: str, table: str) -> bool:
-        """True while changes of this group's table wait to be applied."""
+    def busy(self, account: str, table: str, region: str) -> bool:
+        """True while changes of this group's table from other regions wait to reach `region`.
+
+        A change waits in the queue with its source region (version[1]); it goes to every
+        peer but that one, so the source region itself has nothing on the way.
+        """
         with self._lock:
-            return any(change[2][:2] == (account, table) for change in self._queue)
+            return any(
+                change[2][:2] == (account, table) and change[3][1] != region
+                for change in self._queue
+            )
 
     # -- reading the streams (the mirror calls this for every new record)
 

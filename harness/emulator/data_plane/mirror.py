@@ -39,8 +39,10 @@ SHARD_REFRESH_SECONDS = 2.0  # how often a stream's shard list is read again
 class MirrorShard:
     """What the poller reads: one stream's records in sequence order under one shard id."""
 
-    def __init__(self, shard_id: str):
+    def __init__(self, shard_id: str, hash_key_attr: str):
         self.id = shard_id
+        # The table's partition key attribute (the poller's ParallelizationFactor lanes).
+        self.hash_key_attr = hash_key_attr
         self.items: list[streams.StreamRecord] = []
 
 
@@ -53,6 +55,7 @@ class MirroredStream:
         self.iterators: dict[str, str | None] = {}  # shard id -> next iterator (None: closed)
         self.by_event: dict[str, streams.StreamRecord] = {}
         self.shard_ids: list[str] = []
+        self.hash_key_attr = ""
         self.shards_read_at = 0.0
         self.lock = threading.Lock()
 
@@ -170,18 +173,25 @@ class StreamMirror:
         with mirrored.lock:
             if time.monotonic() - mirrored.shards_read_at > SHARD_REFRESH_SECONDS:
                 try:
-                    mirrored.shard_ids = [s["ShardId"] for s in self._shards(namespace, arn)]
+                    shards, key_schema = self._shards(namespace, arn)
                 except DynamoDBLocalError:
                     return  # the table (and stream) went away meanwhile
+                mirrored.shard_ids = [s["ShardId"] for s in shards]
+                mirrored.hash_key_attr = next(
+                    k["AttributeName"] for k in key_schema if k["KeyType"] == "HASH"
+                )
                 mirrored.shards_read_at = time.monotonic()
             for shard_id in mirrored.shard_ids:
                 if mirrored.shard is None:
-                    mirrored.shard = MirrorShard(shard_id)
+                    mirrored.shard = MirrorShard(shard_id, mirrored.hash_key_attr)
                 if shard_id in mirrored.iterators and mirrored.iterators[shard_id] is None:
                     continue
                 self._read_shard(mirrored, shard_id)
 
-    def _shards(self, namespace: Namespace, arn: str) -> list[dict[str, Any]]:
+    def _shards(
+        self, namespace: Namespace, arn: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+        """The stream's shards (every page of DescribeStream) and the table's KeySchema."""
         shards: list[dict[str, Any]] = []
         request: dict[str, Any] = {"StreamArn": arn}
         while True:
@@ -190,7 +200,7 @@ class StreamMirror:
             shards += description.get("Shards", [])
             last = description.get("LastEvaluatedShardId")
             if not last:
-                return shards
+                return shards, description["KeySchema"]
             request = {"StreamArn": arn, "ExclusiveStartShardId": last}
 
     def _read_shard(self, mirrored: MirroredStream, shard_id: str) -> None:

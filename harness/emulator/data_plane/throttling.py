@@ -58,7 +58,8 @@ class Bucket:
     limit_type: str  # ProvisionedThroughputExceeded | MaxOnDemandThroughputExceeded | KeyRange...
 
     def refill(self, now: float) -> None:
-        self.level = min(self.capacity, self.level + (now - self.updated) * self.rate)
+        # max(): a reset of the emulator's clock moves it back; that refills nothing.
+        self.level = min(self.capacity, self.level + max(0.0, now - self.updated) * self.rate)
         self.updated = now
 
 

@@ -15,9 +15,9 @@ record carries the TTL service's userIdentity
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
+from harness.emulator import clock
 from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
 from harness.emulator.data_plane.global_tables import GlobalTables
 from harness.emulator.data_plane.mirror import StreamMirror
@@ -102,10 +102,11 @@ def sweep_all(
     """One pass over every table with TTL enabled, in every namespace.
 
     A global table's items expire in one region, and the deletes replicate as plain
-    deletes (ttl-expired-items.html): once one member deleted items in a pass, or while
-    replication of the group is under way, the other members are not swept.
+    deletes (ttl-expired-items.html): once one member deleted items in a pass, the other
+    members are not swept, nor is a member while writes from another region are on their
+    way to it (so the region that wrote an expired item is the one that expires it).
     """
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     deleted = 0
     swept_groups: set[tuple[str, str]] = set()
     for namespace, table, extras in tables.items():
@@ -115,7 +116,8 @@ def sweep_all(
         in_group = global_tables is not None and global_tables.groups.is_member(
             namespace.account, table, namespace.region
         )
-        if in_group and (group in swept_groups or global_tables.replicator.busy(*group)):
+        incoming = in_group and global_tables.replicator.busy(*group, namespace.region)
+        if in_group and (group in swept_groups or incoming):
             continue
         try:
             count = sweep_table(client, mirror, namespace, table, extras.ttl_attribute, now)
