@@ -180,6 +180,35 @@ def test_each_region_is_its_own_namespace_with_its_own_arns(plane):
     assert abs(created.timestamp() - time.time()) < 5, "rounded to the second, not the minute"
 
 
+def test_an_arn_held_as_item_data_is_kept_as_written_in_every_region(plane):
+    """Only the API's own ARNs name the emulator's region; an item's data is the user's.
+
+    DynamoDB stores attribute values as written
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html)
+    and a global table's replica holds the same item
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html).
+    The stream processor keys its watermarks by stream ARN inside the item: rewriting them
+    to the replica's region made the replica's copy differ and replicate back for ever.
+    """
+    east, west = client(plane), client(plane, region="us-west-2")
+    make_table(east, stream="NEW_AND_OLD_IMAGES")
+    east.update_table(TableName="books", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/books/stream/2026-01-01T00:00:00.000"
+    item = {"pk": {"S": "b#1"}, "marks": {"M": {arn: {"S": arn}}}, "source": {"S": arn}}
+    east.put_item(TableName="books", Item=item)
+    east.update_item(
+        TableName="books",
+        Key={"pk": {"S": "b#1"}},
+        UpdateExpression="SET marks.#mark = :v",
+        ConditionExpression="attribute_exists(marks.#mark)",
+        ExpressionAttributeNames={"#mark": arn},
+        ExpressionAttributeValues={":v": {"S": arn}},
+    )
+    assert east.get_item(TableName="books", Key={"pk": {"S": "b#1"}})["Item"] == item
+    wait_for(lambda: west.get_item(TableName="books", Key={"pk": {"S": "b#1"}}).get("Item"))
+    assert west.get_item(TableName="books", Key={"pk": {"S": "b#1"}})["Item"] == item
+
+
 def test_tags_table_id_ttl_backups_and_on_demand_throughput(plane):
     """What DynamoDB Local lacks, answered as AWS does.
 

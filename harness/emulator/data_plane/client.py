@@ -46,21 +46,80 @@ def namespace_of_arn(arn: str) -> Namespace | None:
     return Namespace(match.group(2).decode(), match.group(1).decode()) if match else None
 
 
+# The members of an AttributeValue: item data, which the ARN rewriting must never touch
+# (an item may hold an ARN as data: the stream processor's watermarks are keyed by one).
+ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
+# Members that hold attribute names, which are data too (a watermark's name is an ARN).
+ATTRIBUTE_NAME_MEMBERS = frozenset({"ExpressionAttributeNames", "AttributesToGet"})
+LOCAL_ARN_TEXT = LOCAL_ARN_PREFIX.decode()
+PUBLIC_ARN_TEXT = re.compile(PUBLIC_ARN.pattern.decode())
+
+
+def _is_attribute_value(value: dict) -> bool:
+    return len(value) == 1 and next(iter(value)) in ATTRIBUTE_VALUE_TYPES
+
+
+def _rewrite(document: Any, text: Callable[[str], str], region: str | None) -> Any:
+    """`document` with `text` applied to every string and key outside item data, and
+    awsRegion set to `region` (when given)."""
+    if isinstance(document, dict):
+        if _is_attribute_value(document):
+            return document
+        return {
+            text(key): v
+            if key in ATTRIBUTE_NAME_MEMBERS
+            else region
+            if key == "awsRegion" and region
+            else _rewrite(v, text, region)
+            for key, v in document.items()
+        }
+    if isinstance(document, list):
+        return [_rewrite(item, text, region) for item in document]
+    if isinstance(document, str):
+        return text(document)
+    return document
+
+
+def _rewrite_body(body: bytes, text: Callable[[str], str], region: str | None) -> bytes | None:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return json.dumps(_rewrite(document, text, region)).encode()
+
+
 def to_public(body: bytes, namespace: Namespace) -> bytes:
-    """DynamoDB Local's ARNs and awsRegion rewritten to the namespace's region and account."""
+    """DynamoDB Local's ARNs and awsRegion rewritten to the namespace's region and account.
+
+    Item data (attribute values) is left as it was written.
+    """
     if b"ddblocal" not in body:
         return body
+    prefix = namespace.arn_prefix().decode()
+    rewritten = _rewrite_body(
+        body, lambda value: value.replace(LOCAL_ARN_TEXT, prefix), namespace.region
+    )
+    if rewritten is not None:
+        return rewritten
     body = body.replace(LOCAL_ARN_PREFIX, namespace.arn_prefix())
     return LOCAL_REGION.sub(f'"awsRegion":"{namespace.region}"'.encode(), body)
 
 
 def to_local(body: bytes) -> tuple[bytes, Namespace | None]:
-    """Public ARNs rewritten to DynamoDB Local's; returns the namespace the first ARN names."""
+    """Public ARNs rewritten to DynamoDB Local's; returns the namespace the first ARN names.
+
+    Item data (attribute values) is left as it was written.
+    """
     match = PUBLIC_ARN.search(body)
     if match is None:
         return body, None
     namespace = Namespace(match.group(2).decode(), match.group(1).decode())
-    return PUBLIC_ARN.sub(LOCAL_ARN_PREFIX, body), namespace
+    rewritten = _rewrite_body(
+        body, lambda value: PUBLIC_ARN_TEXT.sub(LOCAL_ARN_TEXT, value), None
+    )
+    return (rewritten if rewritten is not None else PUBLIC_ARN.sub(LOCAL_ARN_PREFIX, body)), (
+        namespace
+    )
 
 
 class DynamoDBLocalError(Exception):
