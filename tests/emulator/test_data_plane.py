@@ -537,3 +537,45 @@ def test_values_outside_an_enum_are_validation_errors(plane, request_fields, mem
     error = raised.value.response["Error"]
     assert error["Code"] == "ValidationException"
     assert f"at '{member}' failed to satisfy constraint" in error["Message"]
+
+
+def test_common_errors_are_worded_as_aws_recorded_them(plane):
+    """Codes and messages as recorded on AWS in LocalStack's snapshots (reference data):
+    tests/aws/services/dynamodb/test_dynamodb.snapshot.json (DescribeTable of a missing
+    table: "Requested resource not found: Table: bad-table not found";
+    test_batch_write_not_existing_table: "Requested resource not found"; a failed condition:
+    "The conditional request failed") and
+    tests/aws/services/dynamodbstreams/test_dynamodb_streams.snapshot.json
+    (test_non_existent_stream: "Requested resource not found: Stream: <arn> not found", the
+    ARN naming the caller's region and account, never DynamoDB Local's).
+    """
+    ddb, streams = client(plane), client(plane, "dynamodbstreams")
+
+    def error(call) -> tuple[str, str]:
+        with pytest.raises(ClientError) as raised:
+            call()
+        return raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]
+
+    assert error(lambda: ddb.describe_table(TableName="bad-table")) == (
+        "ResourceNotFoundException",
+        "Requested resource not found: Table: bad-table not found",
+    )
+    put = {"PutRequest": {"Item": {"pk": {"S": "b#1"}}}}
+    assert error(lambda: ddb.batch_write_item(RequestItems={"bad-table": [put]})) == (
+        "ResourceNotFoundException",
+        "Requested resource not found",
+    )
+    make_table(ddb)
+    ddb.put_item(TableName="books", Item={"pk": {"S": "b#1"}})
+    conditional = lambda: ddb.put_item(  # noqa: E731
+        TableName="books", Item={"pk": {"S": "b#1"}}, ConditionExpression="attribute_not_exists(pk)"
+    )
+    assert error(conditional) == (
+        "ConditionalCheckFailedException",
+        "The conditional request failed",
+    )
+    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/bad-table/stream/2024-11-18T14:36:44.149"
+    assert error(lambda: streams.describe_stream(StreamArn=arn)) == (
+        "ResourceNotFoundException",
+        f"Requested resource not found: Stream: {arn} not found",
+    )

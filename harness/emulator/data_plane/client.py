@@ -114,9 +114,7 @@ def to_local(body: bytes) -> tuple[bytes, Namespace | None]:
     if match is None:
         return body, None
     namespace = Namespace(match.group(2).decode(), match.group(1).decode())
-    rewritten = _rewrite_body(
-        body, lambda value: PUBLIC_ARN_TEXT.sub(LOCAL_ARN_TEXT, value), None
-    )
+    rewritten = _rewrite_body(body, lambda value: PUBLIC_ARN_TEXT.sub(LOCAL_ARN_TEXT, value), None)
     return (rewritten if rewritten is not None else PUBLIC_ARN.sub(LOCAL_ARN_PREFIX, body)), (
         namespace
     )
