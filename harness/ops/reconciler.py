@@ -364,12 +364,13 @@ class Reconciler:
     ) -> dict:
         """UpdateItem arguments: `values`, if the item still holds what was read."""
         names: dict[str, str] = {"#pk": "pk"}
-        values: dict[str, dict] = {}
+        # Not `values`: that is the argument, the true values to write.
+        placeholders: dict[str, dict] = {}
         sets, removes, conditions = [], [], []
 
         def value(python_value) -> str:
-            placeholder = f":v{len(values)}"
-            values[placeholder] = _serializer.serialize(python_value)
+            placeholder = f":v{len(placeholders)}"
+            placeholders[placeholder] = _serializer.serialize(python_value)
             return placeholder
 
         def name(text: str) -> str:
@@ -404,15 +405,17 @@ class Reconciler:
             "UpdateExpression": update,
             "ConditionExpression": " AND ".join(conditions),
             "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
+            "ExpressionAttributeValues": placeholders,
         }
 
     def _mark_condition(self, pk, item, name, value) -> str | None:
         """The processor's mark for this partition is still the one read."""
-        attribute = name(self.watermarks.ATTRIBUTE)
-        marks, exists = self.watermarks.read(item)
         if self.tail is None:
             return None  # no stream, no processor: the sums in the condition fence it
+        # Only now: a name in ExpressionAttributeNames that no expression uses is a
+        # ValidationException.
+        attribute = name(self.watermarks.ATTRIBUTE)
+        marks, exists = self.watermarks.read(item)
         if not exists:
             return f"attribute_not_exists({attribute})"
         entry = self.watermarks.entry_name((self.tail.arn, pk))
