@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from tqdm import tqdm
 
@@ -62,7 +62,6 @@ REPAIRED_AT = "repairedAt"
 
 # Exact for any difference of DynamoDB numbers (their digits span 1E-130 .. 1E+126).
 _WIDE = Context(prec=400, Emax=999, Emin=-999)
-_deserializer = TypeDeserializer()
 _serializer = TypeSerializer()
 
 
@@ -462,7 +461,8 @@ def aggregate_items(items: Iterable[dict]) -> list[dict]:
 
 
 def _plain(raw: dict) -> dict:
-    return {name: _deserializer.deserialize(value) for name, value in raw.items()}
+    # The processor's reading: DynamoDB writes 9E+125 with 126 digits (see `shortest`).
+    return processor_code.module("store").plain(raw)
 
 
 def _number(value: object, default: Decimal | None) -> Decimal | None:

@@ -34,9 +34,7 @@ def client(local_target):
     for order, amount in (("o1", "10.25"), ("o2", "20.25")):
         put(dynamodb, "user#201", f"2025-01-01#order#{order}", entityType="order", amount=amount)
     put(dynamodb, "course#101", "#stats", entityType="courseStats", studentCount="7")
-    put(
-        dynamodb, "user#201", "#stats", entityType="userStats", orderCount="2", totalSpent="99"
-    )
+    put(dynamodb, "user#201", "#stats", entityType="userStats", orderCount="2", totalSpent="99")
     return dynamodb
 
 
