@@ -180,6 +180,48 @@ def test_each_region_is_its_own_namespace_with_its_own_arns(plane):
     assert abs(created.timestamp() - time.time()) < 5, "rounded to the second, not the minute"
 
 
+def test_item_data_that_holds_an_arn_comes_back_as_written_in_every_region(plane):
+    """The ARN rewriting between DynamoDB Local's `ddblocal` names and public ones stays out
+    of item data: GetItem returns "the attributes of the item" as stored
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html), in
+    an attribute value, a map key (named through ExpressionAttributeNames) and a replica.
+
+    Seen before the fix: us-west-2's copy read back with us-west-2 in the ARN, so the
+    replicator took its own write for a new one and copied it back over us-east-1's item,
+    undoing the stream processor's newer increment there (issue 12's lost counts).
+    """
+    east, west = client(plane), client(plane, region="us-west-2")
+    stream = "arn:aws:dynamodb:us-east-1:123456789012:table/arns/stream/2026-01-01T00:00:00.000"
+    make_table(east, name="arns", stream="NEW_AND_OLD_IMAGES")
+    east.update_table(TableName="arns", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    east.update_item(
+        TableName="arns",
+        Key={"pk": {"S": "b#1"}},
+        UpdateExpression="SET origin = :arn, marks = :marks",
+        ExpressionAttributeValues={":arn": {"S": stream}, ":marks": {"M": {}}},
+    )
+    east.update_item(
+        TableName="arns",
+        Key={"pk": {"S": "b#1"}},
+        UpdateExpression="SET marks.#entry = :seq",
+        ExpressionAttributeNames={"#entry": f"{stream}|b#1"},
+        ExpressionAttributeValues={":seq": {"N": "7"}},
+    )
+    expected = {
+        "pk": {"S": "b#1"},
+        "origin": {"S": stream},
+        "marks": {"M": {f"{stream}|b#1": {"N": "7"}}},
+    }
+    assert east.get_item(TableName="arns", Key={"pk": {"S": "b#1"}})["Item"] == expected
+    assert wait_for(
+        lambda: west.get_item(TableName="arns", Key={"pk": {"S": "b#1"}}).get("Item") == expected
+    ), west.get_item(TableName="arns", Key={"pk": {"S": "b#1"}}).get("Item")
+    time.sleep(1.0)  # a copy coming back from us-west-2 would have landed by now
+    east_stream = east.describe_table(TableName="arns")["Table"]["LatestStreamArn"]
+    records = read_stream(client(plane, "dynamodbstreams"), east_stream)
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"], "no write came back"
+
+
 def test_tags_table_id_ttl_backups_and_on_demand_throughput(plane):
     """What DynamoDB Local lacks, answered as AWS does.
 
