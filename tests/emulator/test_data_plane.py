@@ -222,6 +222,50 @@ def test_item_data_that_holds_an_arn_comes_back_as_written_in_every_region(plane
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"], "no write came back"
 
 
+def test_a_write_replicated_to_a_peer_is_not_replicated_back(plane):
+    """A write in us-east-1 reaches us-west-2 once and never comes back: AWS replicates
+    each write to the other replicas (https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/V2globaltables_HowItWorks.html), and publishes ReplicationLatency per
+    source and ReceivingRegion (https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/metrics-dimensions.html), so a copy coming back would show there.
+
+    Numbers are written in exponent form, as the stream processor writes 10 (1E+1):
+    DynamoDB Local gives us-west-2's copy back as 10. Seen before the fix: the replicator
+    did not recognise that copy as its own, replicated it back, and under load the older
+    image overwrote a newer write in us-east-1 (the processor's lost increments, issue 12).
+    """
+    east, west = client(plane), client(plane, region="us-west-2")
+    make_table(east, name="counts", stream="NEW_AND_OLD_IMAGES")
+    east.update_table(TableName="counts", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    key = {"pk": {"S": "c#1"}}
+    east.update_item(
+        TableName="counts",
+        Key=key,
+        UpdateExpression="SET n = :n, s = :s",
+        ExpressionAttributeValues={":n": {"N": "1E+1"}, ":s": {"NS": ["3", "1E+1", "2"]}},
+    )
+    assert wait_for(lambda: "Item" in west.get_item(TableName="counts", Key=key))
+    time.sleep(1.5)  # a copy coming back (0.1 s replication delay) has landed by now
+
+    def samples(region: str, receiving: str) -> float:
+        points = client(plane, "cloudwatch", region).get_metric_statistics(
+            Namespace="AWS/DynamoDB",
+            MetricName="ReplicationLatency",
+            Dimensions=[
+                {"Name": "TableName", "Value": "counts"},
+                {"Name": "ReceivingRegion", "Value": receiving},
+            ],
+            StartTime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+            EndTime=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
+            Period=60,
+            Statistics=["SampleCount"],
+        )["Datapoints"]
+        return sum(point["SampleCount"] for point in points)
+
+    assert samples("us-east-1", "us-west-2") >= 1, "the write went out"
+    assert samples("us-west-2", "us-east-1") == 0, "and did not come back"
+
+
 def test_tags_table_id_ttl_backups_and_on_demand_throughput(plane):
     """What DynamoDB Local lacks, answered as AWS does.
 
