@@ -354,21 +354,24 @@ def query(c, name, json_=False, target=None, port=None, **params):
         "region": "read this region's replica (default: the primary region; repair runs "
         "only there)",
         "drift_only": "print only the aggregates that are not exact",
+        "table": "check this table instead of the stack's (e.g. a copy made by `invoke restore`)",
     }
 )
 @friendly
 def aggregates_check(
-    c, target=None, port=None, repair=False, yes=False, region=None, drift_only=False
+    c, target=None, port=None, repair=False, yes=False, region=None, drift_only=False, table=None
 ):
     """Recompute every aggregate from its source items; print stored vs true and the drift."""
     from harness.ops import reconciler
     from harness.stack.terraform import Stack
 
     running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
-    try:
-        table_name = Stack(running).outputs().get("table_name")
-    except HarnessError:
-        table_name = None
+    table_name = table
+    if not table_name:
+        try:
+            table_name = Stack(running).outputs().get("table_name")
+        except HarnessError:
+            table_name = None
     if not table_name:
         raise HarnessError("the stack is not deployed; run `invoke setup` first")
     ask = None if (yes or running.is_local) else reconciler.ask_before_repair
@@ -410,6 +413,8 @@ def restore(c, to, into=None, target=None, yes=False, port=None):
     print(f"\nChanges in the live table {result.table} since {result.when:%Y-%m-%dT%H:%M:%SZ}")
     print(f"(restored copy: {result.restored}; the live table was not touched)")
     print("\n".join(result.comparison.lines()))
+    print(f"\nAggregates in the restored copy {result.restored} (recomputed from its items)")
+    print("\n".join(result.aggregate_lines()))
 
 
 emulator = Collection("emulator")

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from tqdm import tqdm
 
@@ -62,7 +62,6 @@ REPAIRED_AT = "repairedAt"
 
 # Exact for any difference of DynamoDB numbers (their digits span 1E-130 .. 1E+126).
 _WIDE = Context(prec=400, Emax=999, Emin=-999)
-_deserializer = TypeDeserializer()
 _serializer = TypeSerializer()
 
 
@@ -364,12 +363,13 @@ class Reconciler:
     ) -> dict:
         """UpdateItem arguments: `values`, if the item still holds what was read."""
         names: dict[str, str] = {"#pk": "pk"}
-        values: dict[str, dict] = {}
+        # Not `values`: that is the argument, the true values to write.
+        placeholders: dict[str, dict] = {}
         sets, removes, conditions = [], [], []
 
         def value(python_value) -> str:
-            placeholder = f":v{len(values)}"
-            values[placeholder] = _serializer.serialize(python_value)
+            placeholder = f":v{len(placeholders)}"
+            placeholders[placeholder] = _serializer.serialize(python_value)
             return placeholder
 
         def name(text: str) -> str:
@@ -404,15 +404,17 @@ class Reconciler:
             "UpdateExpression": update,
             "ConditionExpression": " AND ".join(conditions),
             "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
+            "ExpressionAttributeValues": placeholders,
         }
 
     def _mark_condition(self, pk, item, name, value) -> str | None:
         """The processor's mark for this partition is still the one read."""
-        attribute = name(self.watermarks.ATTRIBUTE)
-        marks, exists = self.watermarks.read(item)
         if self.tail is None:
             return None  # no stream, no processor: the sums in the condition fence it
+        # Only now: a name in ExpressionAttributeNames that no expression uses is a
+        # ValidationException.
+        attribute = name(self.watermarks.ATTRIBUTE)
+        marks, exists = self.watermarks.read(item)
         if not exists:
             return f"attribute_not_exists({attribute})"
         entry = self.watermarks.entry_name((self.tail.arn, pk))
@@ -459,7 +461,8 @@ def aggregate_items(items: Iterable[dict]) -> list[dict]:
 
 
 def _plain(raw: dict) -> dict:
-    return {name: _deserializer.deserialize(value) for name, value in raw.items()}
+    # The processor's reading: DynamoDB writes 9E+125 with 126 digits (see `shortest`).
+    return processor_code.module("store").plain(raw)
 
 
 def _number(value: object, default: Decimal | None) -> Decimal | None:

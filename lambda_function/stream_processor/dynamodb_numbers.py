@@ -101,3 +101,27 @@ def exact_sum(values) -> Decimal:
     for value in values:
         total = _WIDE.add(total, value)
     return total
+
+
+def shortest(value: dict) -> dict:
+    """A DynamoDB JSON attribute value with every number (N, NS, inside M and L) in its
+    shortest exact form, which boto3's TypeDeserializer accepts.
+
+    DynamoDB returns 9E+125 as 9 followed by 125 zeros; TypeDeserializer reads
+    numbers in a 38-digit context that counts those zeros and raises
+    decimal.Rounded (boto/boto3#2500), although the number holds one digit.
+    """
+    if "N" in value:
+        return {"N": str(_exact_form(value["N"]))}
+    if "NS" in value:
+        return {"NS": [str(_exact_form(text)) for text in value["NS"]]}
+    if "M" in value:
+        return {"M": {name: shortest(inner) for name, inner in value["M"].items()}}
+    if "L" in value:
+        return {"L": [shortest(inner) for inner in value["L"]]}
+    return value
+
+
+def _exact_form(text: str) -> Decimal:
+    number = Decimal(text)  # exact: Decimal(str) never rounds
+    return Decimal(0) if number.is_zero() else number.normalize(_WIDE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from boto3.dynamodb.types import TypeDeserializer
 
 from stream_processor.contract import AggregateKey
+from stream_processor.dynamodb_numbers import shortest
 
 BATCH_GET_LIMIT = 100
 UNPROCESSED_ROUNDS = 8
@@ -37,7 +38,7 @@ class AggregateStore:
             for _ in range(UNPROCESSED_ROUNDS):
                 response = self.client.batch_get_item(RequestItems=request)
                 for raw in response.get("Responses", {}).get(self.table_name, []):
-                    item = _plain(raw)
+                    item = plain(raw)
                     found[AggregateKey(item["pk"], item["sk"])] = item
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
@@ -50,7 +51,7 @@ class AggregateStore:
         response = self.client.get_item(
             TableName=self.table_name, Key=_key(key), ConsistentRead=True
         )
-        return _plain(response["Item"]) if "Item" in response else None
+        return plain(response["Item"]) if "Item" in response else None
 
     def update(self, arguments: dict) -> None:
         self.writes += 1
@@ -61,5 +62,6 @@ def _key(key: AggregateKey) -> dict:
     return {"pk": {"S": key.pk}, "sk": {"S": key.sk}}
 
 
-def _plain(raw: dict) -> dict:
-    return {name: _deserializer.deserialize(value) for name, value in raw.items()}
+def plain(raw: dict) -> dict:
+    """An item as read (DynamoDB JSON) in Python values; numbers exact at any length."""
+    return {name: _deserializer.deserialize(shortest(value)) for name, value in raw.items()}

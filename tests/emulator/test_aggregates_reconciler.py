@@ -222,12 +222,6 @@ injections = st.lists(
 )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open: seen failing (a course ended one over after a repair under live records, "
-    "2026-11-30); cause not yet found: the fence's reasoning, or the emulator's conditional "
-    "writes, which moto applies without a lock on a threaded server, are the suspects",
-)
 @settings(
     max_examples=3,
     deadline=None,

@@ -180,33 +180,90 @@ def test_each_region_is_its_own_namespace_with_its_own_arns(plane):
     assert abs(created.timestamp() - time.time()) < 5, "rounded to the second, not the minute"
 
 
-def test_an_arn_held_as_item_data_is_kept_as_written_in_every_region(plane):
-    """Only the API's own ARNs name the emulator's region; an item's data is the user's.
+def test_item_data_that_holds_an_arn_comes_back_as_written_in_every_region(plane):
+    """The ARN rewriting between DynamoDB Local's `ddblocal` names and public ones stays out
+    of item data: GetItem returns "the attributes of the item" as stored
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html), in
+    an attribute value, a map key (named through ExpressionAttributeNames) and a replica.
 
-    DynamoDB stores attribute values as written
-    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html)
-    and a global table's replica holds the same item
-    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html).
-    The stream processor keys its watermarks by stream ARN inside the item: rewriting them
-    to the replica's region made the replica's copy differ and replicate back for ever.
+    Seen before the fix: us-west-2's copy read back with us-west-2 in the ARN, so the
+    replicator took its own write for a new one and copied it back over us-east-1's item,
+    undoing the stream processor's newer increment there (issue 12's lost counts).
     """
     east, west = client(plane), client(plane, region="us-west-2")
-    make_table(east, stream="NEW_AND_OLD_IMAGES")
-    east.update_table(TableName="books", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
-    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/books/stream/2026-01-01T00:00:00.000"
-    item = {"pk": {"S": "b#1"}, "marks": {"M": {arn: {"S": arn}}}, "source": {"S": arn}}
-    east.put_item(TableName="books", Item=item)
+    stream = "arn:aws:dynamodb:us-east-1:123456789012:table/arns/stream/2026-01-01T00:00:00.000"
+    make_table(east, name="arns", stream="NEW_AND_OLD_IMAGES")
+    east.update_table(TableName="arns", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
     east.update_item(
-        TableName="books",
+        TableName="arns",
         Key={"pk": {"S": "b#1"}},
-        UpdateExpression="SET marks.#mark = :v",
-        ConditionExpression="attribute_exists(marks.#mark)",
-        ExpressionAttributeNames={"#mark": arn},
-        ExpressionAttributeValues={":v": {"S": arn}},
+        UpdateExpression="SET origin = :arn, marks = :marks",
+        ExpressionAttributeValues={":arn": {"S": stream}, ":marks": {"M": {}}},
     )
-    assert east.get_item(TableName="books", Key={"pk": {"S": "b#1"}})["Item"] == item
-    wait_for(lambda: west.get_item(TableName="books", Key={"pk": {"S": "b#1"}}).get("Item"))
-    assert west.get_item(TableName="books", Key={"pk": {"S": "b#1"}})["Item"] == item
+    east.update_item(
+        TableName="arns",
+        Key={"pk": {"S": "b#1"}},
+        UpdateExpression="SET marks.#entry = :seq",
+        ExpressionAttributeNames={"#entry": f"{stream}|b#1"},
+        ExpressionAttributeValues={":seq": {"N": "7"}},
+    )
+    expected = {
+        "pk": {"S": "b#1"},
+        "origin": {"S": stream},
+        "marks": {"M": {f"{stream}|b#1": {"N": "7"}}},
+    }
+    assert east.get_item(TableName="arns", Key={"pk": {"S": "b#1"}})["Item"] == expected
+    assert wait_for(
+        lambda: west.get_item(TableName="arns", Key={"pk": {"S": "b#1"}}).get("Item") == expected
+    ), west.get_item(TableName="arns", Key={"pk": {"S": "b#1"}}).get("Item")
+    time.sleep(1.0)  # a copy coming back from us-west-2 would have landed by now
+    east_stream = east.describe_table(TableName="arns")["Table"]["LatestStreamArn"]
+    records = read_stream(client(plane, "dynamodbstreams"), east_stream)
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"], "no write came back"
+
+
+def test_a_write_replicated_to_a_peer_is_not_replicated_back(plane):
+    """A write in us-east-1 reaches us-west-2 once and never comes back: AWS replicates
+    each write to the other replicas (https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/V2globaltables_HowItWorks.html), and publishes ReplicationLatency per
+    source and ReceivingRegion (https://docs.aws.amazon.com/amazondynamodb/latest/
+    developerguide/metrics-dimensions.html), so a copy coming back would show there.
+
+    Numbers are written in exponent form, as the stream processor writes 10 (1E+1):
+    DynamoDB Local gives us-west-2's copy back as 10. Seen before the fix: the replicator
+    did not recognise that copy as its own, replicated it back, and under load the older
+    image overwrote a newer write in us-east-1 (the processor's lost increments, issue 12).
+    """
+    east, west = client(plane), client(plane, region="us-west-2")
+    make_table(east, name="counts", stream="NEW_AND_OLD_IMAGES")
+    east.update_table(TableName="counts", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    key = {"pk": {"S": "c#1"}}
+    east.update_item(
+        TableName="counts",
+        Key=key,
+        UpdateExpression="SET n = :n, s = :s",
+        ExpressionAttributeValues={":n": {"N": "1E+1"}, ":s": {"NS": ["3", "1E+1", "2"]}},
+    )
+    assert wait_for(lambda: "Item" in west.get_item(TableName="counts", Key=key))
+    time.sleep(1.5)  # a copy coming back (0.1 s replication delay) has landed by now
+
+    def samples(region: str, receiving: str) -> float:
+        points = client(plane, "cloudwatch", region).get_metric_statistics(
+            Namespace="AWS/DynamoDB",
+            MetricName="ReplicationLatency",
+            Dimensions=[
+                {"Name": "TableName", "Value": "counts"},
+                {"Name": "ReceivingRegion", "Value": receiving},
+            ],
+            StartTime=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+            EndTime=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
+            Period=60,
+            Statistics=["SampleCount"],
+        )["Datapoints"]
+        return sum(point["SampleCount"] for point in points)
+
+    assert samples("us-east-1", "us-west-2") >= 1, "the write went out"
+    assert samples("us-west-2", "us-east-1") == 0, "and did not come back"
 
 
 def test_tags_table_id_ttl_backups_and_on_demand_throughput(plane):

@@ -71,11 +71,6 @@ def setup_prints_the_four_example_queries(env):
     assert "Next steps" in out
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open (issue 12): seen failing 2026-11-30 - `--repair` reports the course repaired, "
-    "yet the next check reads the injected value again; cause not found yet",
-)
 @pytest.mark.xdist_group("readme-repair")
 def test_repair_fixes_drift_injected_after_setup(user_env):
     """Must show 3 (repair half): `--repair` fixes a direct write to an aggregate item,

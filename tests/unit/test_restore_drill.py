@@ -20,6 +20,7 @@ from invoke_cli import assert_one_clear_line, run_invoke
 from harness import HarnessError
 from harness.emulator import process
 from harness.model import key_design
+from harness.ops import reconciler
 from harness.ops import restore as drill
 from harness.stack import seed
 
@@ -96,8 +97,17 @@ def university(drill_emulator):
     session = boto3.Session("testing", "testing", region_name="us-east-1")
     client = session.client("dynamodb", endpoint_url=running.endpoint_url)
     client.create_table(**key_design.table_request(indexes=key_design.INDEXES))
+    table = session.resource("dynamodb", endpoint_url=running.endpoint_url).Table(
+        key_design.TABLE_NAME
+    )
+    seed.put_items(table)
+    # The #stats items the stream processor would have written (this table has no stream).
     seed.put_items(
-        session.resource("dynamodb", endpoint_url=running.endpoint_url).Table(key_design.TABLE_NAME)
+        table,
+        {
+            str(n): item
+            for n, item in enumerate(reconciler.aggregate_items(seed.load_items().values()))
+        },
     )
     client.update_continuous_backups(
         TableName=key_design.TABLE_NAME,
@@ -144,6 +154,9 @@ def test_restore_a_minute_back_brings_back_deleted_students(university):
     removed = next(line for line in lines if line.startswith("student removed:"))
     for sk in students:
         assert f"course#101 / {sk}" in removed
+    # The copy's aggregates are recomputed from its own items: exact.
+    copy = result.stdout.split("Aggregates in the restored copy university-drill", 1)[1]
+    assert "0 drifting" in copy and "--repair" not in copy, copy
 
 
 def test_a_time_outside_the_window_is_one_line(university):
@@ -175,3 +188,38 @@ def test_a_recent_restore_reports_progress_and_no_changes(university):
     assert result.returncode == 0, result.stderr
     assert "==> Restoring university as at" in result.stderr + result.stdout
     assert "no changes" in result.stdout
+
+
+def test_drift_in_the_restored_copy_is_reported_and_repairs_there(university):
+    """Issue 14: the restore runs the reconciler on the restored copy. A copy's #stats items
+    are the source's at the restore time (a restore copies items and creates no stream:
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/PointInTimeRecovery.html),
+    so drift there is reported, and `aggregates.check --table COPY --repair` fixes the copy
+    without touching the live table."""
+    env, client = university
+    wrong = {"pk": {"S": "course#101"}, "sk": {"S": "#stats"}}
+    client.update_item(
+        TableName=key_design.TABLE_NAME,
+        Key=wrong,
+        UpdateExpression="SET studentCount = :wrong",
+        ExpressionAttributeValues={":wrong": {"N": "7"}},
+    )
+    time.sleep(1.5)
+
+    result = run_invoke(env, "restore", "--to", "1s", "--into", "university-copy")
+
+    assert result.returncode == 0, result.stderr
+    copy = result.stdout.split("Aggregates in the restored copy university-copy", 1)[1]
+    [line] = [line for line in copy.splitlines() if "studentCount" in line]
+    assert line.split() == [
+        "course#101", "#stats", "studentCount", "stored", "7", "true", "3", "drift", "-4"
+    ]  # fmt: skip
+    assert "1 drifting" in copy
+    assert "invoke aggregates.check --table university-copy --repair" in copy
+    repaired = run_invoke(env, "aggregates.check", "--table", "university-copy", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "repaired course#101 #stats" in repaired.stdout
+    again = run_invoke(env, "aggregates.check", "--table", "university-copy")
+    assert again.returncode == 0 and "0 drifting" in again.stdout, again.stdout
+    live = client.get_item(TableName=key_design.TABLE_NAME, Key=wrong)["Item"]
+    assert live["studentCount"] == {"N": "7"}, "the live table is never written"

@@ -590,6 +590,32 @@ def test_a_sum_past_dynamodbs_range_is_a_problem_image_and_the_batch_succeeds(
     assert stats(table, "user#201")["orderCount"] == 1
 
 
+def test_numbers_written_out_in_full_digits_are_read_exactly(handler):
+    """DynamoDB returns a number such as 9E+125 written out, 9 and 125 zeros (seen from
+    DynamoDB Local's GetItem after PutItem; on AWS: boto/boto3#2500, where 1E+100 comes
+    back with 101 digits). It holds one significant digit, well inside DynamoDB's 38
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/
+    HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number), yet boto3's
+    TypeDeserializer raises decimal.Rounded on it. The processor and the reconciler read
+    aggregate items through store.plain, which must read it exactly."""
+    store = importlib.import_module("stream_processor.store")
+    full = "9" + "0" * 125
+    raw = {
+        "totalSpent": {"N": full},
+        "negative": {"N": "-" + full},
+        "zero": {"N": "0.000"},
+        "marks": {"M": {"s": {"L": [{"N": "1" + "0" * 60}]}, "t": {"NS": [full, "2"]}}},
+        "name": {"S": "9" + "0" * 125},
+    }
+    assert store.plain(raw) == {
+        "totalSpent": Decimal("9E+125"),
+        "negative": Decimal("-9E+125"),
+        "zero": Decimal(0),
+        "marks": {"s": [Decimal("1E+60")], "t": {Decimal("9E+125"), Decimal(2)}},
+        "name": "9" + "0" * 125,
+    }
+
+
 def test_watermarks_of_other_streams_older_than_a_day_are_pruned(handler, table, monkeypatch):
     old_stream = Shard(arn=STREAM_ARN.replace("2025-01-01", "2024-01-01"))
     handler.lambda_handler(event(old_stream.insert(student("201"))), None)

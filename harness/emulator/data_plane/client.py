@@ -7,7 +7,8 @@ signature. The emulator uses the account id as the access key, so each
 
 DynamoDB Local names every resource `arn:aws:dynamodb:ddblocal:000000000000:...`
 and every stream record's awsRegion `ddblocal`: `to_public`/`to_local` swap
-that for the namespace's region and account in both directions.
+that for the namespace's region and account in both directions, outside item data
+(AWS returns an item as written, ARN-shaped strings included).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 LOCAL_ARN_PREFIX = b"arn:aws:dynamodb:ddblocal:000000000000:"
-LOCAL_REGION = re.compile(rb'"awsRegion"\s*:\s*"ddblocal"')
 PUBLIC_ARN = re.compile(rb"arn:aws:dynamodb:([a-z0-9-]+):(\d{12}):")
+PUBLIC_ARN_TEXT = re.compile(PUBLIC_ARN.pattern.decode())
 DYNAMODB_TARGET = "DynamoDB_20120810"
 STREAMS_TARGET = "DynamoDBStreams_20120810"
 
@@ -46,78 +47,81 @@ def namespace_of_arn(arn: str) -> Namespace | None:
     return Namespace(match.group(2).decode(), match.group(1).decode()) if match else None
 
 
-# The members of an AttributeValue: item data, which the ARN rewriting must never touch
-# (an item may hold an ARN as data: the stream processor's watermarks are keyed by one).
+# An attribute value is a one-key object whose key names its type; an item's data
+# lives only inside those, and no API field outside them is shaped like one.
 ATTRIBUTE_VALUE_TYPES = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
-# Members that hold attribute names, which are data too (a watermark's name is an ARN).
-ATTRIBUTE_NAME_MEMBERS = frozenset({"ExpressionAttributeNames", "AttributesToGet"})
-LOCAL_ARN_TEXT = LOCAL_ARN_PREFIX.decode()
-PUBLIC_ARN_TEXT = re.compile(PUBLIC_ARN.pattern.decode())
+# Fields whose strings are the user's too: attribute names (the stream processor
+# names a map entry after its stream's ARN) and PartiQL statements.
+USER_TEXT_FIELDS = frozenset({"ExpressionAttributeNames", "AttributesToGet", "Statement"})
 
 
-def _is_attribute_value(value: dict) -> bool:
-    return len(value) == 1 and next(iter(value)) in ATTRIBUTE_VALUE_TYPES
+def _rewrite(document: Any, rewrite: Callable[[str], str]) -> Any:
+    """`document` with `rewrite` applied to every string that is not the user's data.
 
-
-def _rewrite(document: Any, text: Callable[[str], str], region: str | None) -> Any:
-    """`document` with `text` applied to every string and key outside item data, and
-    awsRegion set to `region` (when given)."""
+    Items' data is never touched: AWS returns what was written, so a string
+    that happens to hold an ARN (the processor's watermark entries do) must come
+    back as written, in every region, or replication sees a changed image.
+    """
+    if isinstance(document, str):
+        return rewrite(document)
+    if isinstance(document, list):
+        return [_rewrite(element, rewrite) for element in document]
     if isinstance(document, dict):
-        if _is_attribute_value(document):
+        if len(document) == 1 and next(iter(document)) in ATTRIBUTE_VALUE_TYPES:
             return document
         return {
-            text(key): v
-            if key in ATTRIBUTE_NAME_MEMBERS
-            else region
-            if key == "awsRegion" and region
-            else _rewrite(v, text, region)
-            for key, v in document.items()
+            name: value if name in USER_TEXT_FIELDS else _rewrite(value, rewrite)
+            for name, value in document.items()
         }
-    if isinstance(document, list):
-        return [_rewrite(item, text, region) for item in document]
-    if isinstance(document, str):
-        return text(document)
     return document
 
 
-def _rewrite_body(body: bytes, text: Callable[[str], str], region: str | None) -> bytes | None:
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None
-    return json.dumps(_rewrite(document, text, region)).encode()
+def _dumps(document: Any) -> bytes:
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def to_public(body: bytes, namespace: Namespace) -> bytes:
-    """DynamoDB Local's ARNs and awsRegion rewritten to the namespace's region and account.
-
-    Item data (attribute values) is left as it was written.
-    """
+    """DynamoDB Local's ARNs and awsRegion rewritten to the namespace's region and account
+    (never inside item data)."""
     if b"ddblocal" not in body:
         return body
-    prefix = namespace.arn_prefix().decode()
-    rewritten = _rewrite_body(
-        body, lambda value: value.replace(LOCAL_ARN_TEXT, prefix), namespace.region
-    )
-    if rewritten is not None:
-        return rewritten
-    body = body.replace(LOCAL_ARN_PREFIX, namespace.arn_prefix())
-    return LOCAL_REGION.sub(f'"awsRegion":"{namespace.region}"'.encode(), body)
+    local, public = LOCAL_ARN_PREFIX.decode(), namespace.arn_prefix().decode()
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body  # not JSON (an HTML error page): nothing of ours to rewrite
+
+    def rewrite(text: str) -> str:
+        return namespace.region if text == "ddblocal" else text.replace(local, public)
+
+    # "ddblocal" alone is only ever awsRegion's value in a stream record.
+    return _dumps(_rewrite(document, rewrite))
 
 
 def to_local(body: bytes) -> tuple[bytes, Namespace | None]:
-    """Public ARNs rewritten to DynamoDB Local's; returns the namespace the first ARN names.
-
-    Item data (attribute values) is left as it was written.
-    """
-    match = PUBLIC_ARN.search(body)
-    if match is None:
+    """Public ARNs rewritten to DynamoDB Local's (never inside item data); returns the
+    namespace the first rewritten ARN names."""
+    if PUBLIC_ARN.search(body) is None:
         return body, None
-    namespace = Namespace(match.group(2).decode(), match.group(1).decode())
-    rewritten = _rewrite_body(body, lambda value: PUBLIC_ARN_TEXT.sub(LOCAL_ARN_TEXT, value), None)
-    return (rewritten if rewritten is not None else PUBLIC_ARN.sub(LOCAL_ARN_PREFIX, body)), (
-        namespace
-    )
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body, None
+    found: list[Namespace] = []
+    local = LOCAL_ARN_PREFIX.decode()
+
+    def rewrite(text: str) -> str:
+        match = PUBLIC_ARN_TEXT.search(text)
+        if match is None:
+            return text
+        if not found:
+            found.append(Namespace(match.group(2), match.group(1)))
+        return PUBLIC_ARN_TEXT.sub(local, text)
+
+    rewritten = _rewrite(document, rewrite)
+    if not found:
+        return body, None
+    return _dumps(rewritten), found[0]
 
 
 class DynamoDBLocalError(Exception):

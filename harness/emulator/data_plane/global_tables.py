@@ -20,6 +20,7 @@ Validation and error texts are those of the moto-based extension
 
 from __future__ import annotations
 
+import decimal
 import heapq
 import itertools
 import json
@@ -74,7 +75,35 @@ class ReplicaError(Exception):
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
+    """An image's text for "is this the image the replicator wrote?": equal values give
+    equal texts. DynamoDB Local returns a PutItem's 1E+1 as 10 (an UpdateItem's as 1E+1)
+    and need not keep a set's order; an unrecognised copy would be replicated back and
+    could overwrite a newer write with an older image."""
+    return json.dumps(_comparable(value), sort_keys=True)
+
+
+_NUMBERS = decimal.Context(prec=400, Emax=999, Emin=-999)  # any DynamoDB number, exactly
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_comparable(element) for element in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        [(kind, inner)] = value.items()
+        if kind == "N":
+            return {"N": _number_text(inner)}
+        if kind == "NS":
+            return {"NS": sorted(_number_text(text) for text in inner)}
+        if kind in ("SS", "BS"):
+            return {kind: sorted(inner)}
+    return {name: _comparable(inner) for name, inner in value.items()}
+
+
+def _number_text(text: str) -> str:
+    number = decimal.Decimal(text)
+    return "0" if number.is_zero() else str(number.normalize(_NUMBERS))
 
 
 class Replicator:
@@ -229,7 +258,8 @@ class Replicator:
                     "PutItem",
                     {"TableName": table, "Item": image, "ReturnValues": "ALL_OLD"},
                 )
-                changed = answer.get("Attributes") != image
+                old = answer.get("Attributes")
+                changed = old is None or _canonical(old) != _canonical(image)
         except DynamoDBLocalError as error:
             log.debug("replicator: write to %s in %s failed: %s", table, namespace.region, error)
             changed = False
