@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.emulator import iam
 from harness.emulator.lambda_runtime import code_cache, function_logs
 from harness.emulator.lambda_runtime.bootstrap import OPT_PATHS_VARIABLE, error_document
 from harness.emulator.lambda_runtime.function_logs import InvocationLog, report_line
@@ -35,11 +36,15 @@ UNHANDLED = "Unhandled"
 # AWS gives the init phase up to 10 s, separate from the function's Timeout.
 INIT_TIMEOUT_SECONDS = 10.0
 EVENT_INVOKE_THREADS = 4
+# Only with IAM enforcement off, for a role Lambda could not assume (see `_credentials`).
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
+# AWS's CreateFunction refusal of such a role (InvalidParameterValueException), used when
+# the trust policy changed after creation; AWS's Invoke answer for that case is undocumented.
+ROLE_CANNOT_BE_ASSUMED = "The role defined for the function cannot be assumed by Lambda."
 
 
 @dataclass
@@ -85,6 +90,10 @@ class Runtime:
             if worker is None:
                 try:
                     worker, failure = self._cold_start(function, spec, request_id, log)
+                except iam.RoleCannotBeAssumed:
+                    document = error_document("Runtime.InvalidRole", ROLE_CANNOT_BE_ASSUMED)
+                    log.add(f"[ERROR] {ROLE_CANNOT_BE_ASSUMED} ({spec.role_arn})")
+                    return _failed(document, request_id, 0.0), log
                 except Exception as error:  # unreadable zip, missing code: the sandbox never starts
                     document = error_document("Runtime.InvalidEntrypoint", f"{error}")
                     log.add(f"[ERROR] Runtime.InvalidEntrypoint: {error}")
@@ -255,7 +264,7 @@ class Runtime:
                 "TZ": ":UTC",
                 # boto3 inside the function reaches the emulator, never a real account.
                 "AWS_ENDPOINT_URL": self.endpoint_url,
-                **DUMMY_CREDENTIALS,
+                **_credentials(spec),
                 "AWS_CONFIG_FILE": os.devnull,
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                 OPT_PATHS_VARIABLE: os.pathsep.join(str(root) for root in opt_roots),
@@ -270,6 +279,20 @@ class Runtime:
     def close(self) -> None:
         self._event_pool.shutdown(wait=False, cancel_futures=True)
         self.shutdown()
+
+
+def _credentials(spec: FunctionSpec) -> dict[str, str]:
+    """The execution role's temporary credentials, from the emulator's STS, as on Lambda.
+
+    The session is named after the function, as Lambda names it, so the function's
+    principal is arn:aws:sts::ACCOUNT:assumed-role/ROLE/FUNCTION.
+    """
+    try:
+        return iam.assume_role_for_lambda(spec.role_arn, spec.function_name).environment()
+    except iam.RoleCannotBeAssumed:
+        if iam.enabled():
+            raise
+        return dict(DUMMY_CREDENTIALS)
 
 
 def _unsupported(spec: FunctionSpec) -> str | None:
