@@ -9,16 +9,9 @@ from __future__ import annotations
 
 import json
 
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+from harness.emulator.iam.principals import LAMBDA_TRUST_POLICY
+
+LAMBDA_TRUST = LAMBDA_TRUST_POLICY
 ALLOW_ALL = [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
 
 

@@ -31,6 +31,18 @@ LAMBDA_SERVICE = "lambda.amazonaws.com"
 # Lambda refreshes a function's credentials before they expire; the emulator issues them
 # for the longest session STS allows and issues new ones with each new execution environment.
 SESSION_SECONDS = 12 * 3600
+# The trust policy that lets Lambda assume a role, as AWS's guide writes it
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html).
+LAMBDA_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": LAMBDA_SERVICE},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
 
 
 class InvalidToken(Exception):
