@@ -87,6 +87,4 @@ def check_at_create(role_arn: str, stream_arn: str, destination: str | None) -> 
                 f"The provided execution role does not have permissions to call {call}"
             )
     except iam.RoleCannotBeAssumed as error:
-        raise InvalidParameterValueException(
-            "The role defined for the function cannot be assumed by Lambda."
-        ) from error
+        raise InvalidParameterValueException(iam.ROLE_CANNOT_BE_ASSUMED) from error

@@ -470,7 +470,7 @@ class MappingRunner:
         try:
             return esm_permissions.stream_read_denial(function.role, esm.event_source_arn)
         except iam.RoleCannotBeAssumed:
-            return "The role defined for the function cannot be assumed by Lambda."
+            return iam.ROLE_CANNOT_BE_ASSUMED
 
     def _send_denial(self, esm: EventSourceMapping, destination: str | None) -> str | None:
         function = self._function(esm) if iam.enabled() else None
@@ -479,7 +479,7 @@ class MappingRunner:
         try:
             return esm_permissions.destination_denial(function.role, destination)
         except iam.RoleCannotBeAssumed:
-            return "The role defined for the function cannot be assumed by Lambda."
+            return iam.ROLE_CANNOT_BE_ASSUMED
 
     # -- delivery with retries, partial responses and bisection
 

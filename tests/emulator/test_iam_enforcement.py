@@ -94,6 +94,33 @@ def test_a_function_runs_with_its_roles_temporary_credentials(emulator):
     assert payload["key"].startswith("ASIA")  # temporary credentials' access key prefix
 
 
+def test_create_function_refuses_a_role_lambda_cannot_assume(emulator):
+    """CreateFunction: InvalidParameterValueException "The role defined for the function
+    cannot be assumed by Lambda." when the trust policy does not name lambda.amazonaws.com
+    (AWS-recorded; see harness.emulator.lambda_runtime.lambda_api)."""
+    aws = clients(emulator.endpoint_url)
+    ec2_trust = json.loads(
+        json.dumps(LAMBDA_TRUST).replace("lambda.amazonaws.com", "ec2.amazonaws.com")
+    )
+    role = aws["iam"].create_role(
+        RoleName="ec2-only", AssumeRolePolicyDocument=json.dumps(ec2_trust)
+    )
+
+    with pytest.raises(ClientError) as refusal:
+        aws["lambda"].create_function(
+            FunctionName="fn",
+            Runtime="python3.12",
+            Role=role["Role"]["Arn"],
+            Handler="app.handler",
+            Code={"ZipFile": zipped({"app.py": CALLER})},
+        )
+
+    assert refusal.value.response["Error"] == {
+        "Code": "InvalidParameterValueException",
+        "Message": "The role defined for the function cannot be assumed by Lambda.",
+    }
+
+
 def test_calls_are_authorised_against_the_roles_policy_with_aws_message(emulator):
     """Allow is needed per action and resource: table, index, "*" for ListTables (no
     resource-level permission in AWS's reference); a refusal is AWS's AccessDeniedException,

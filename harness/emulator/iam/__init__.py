@@ -18,6 +18,7 @@ import os
 
 from harness.emulator.iam.enforcement import IamEnforcement, authorize
 from harness.emulator.iam.principals import (
+    ROLE_CANNOT_BE_ASSUMED,
     Credentials,
     RoleCannotBeAssumed,
     assume_role_for_lambda,
@@ -25,6 +26,7 @@ from harness.emulator.iam.principals import (
 )
 
 __all__ = [
+    "ROLE_CANNOT_BE_ASSUMED",
     "Credentials",
     "IamEnforcement",
     "RoleCannotBeAssumed",

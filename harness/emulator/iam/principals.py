@@ -130,6 +130,11 @@ def service_session(role_arn: str, session_name: str) -> Session:
     return session
 
 
+# Lambda's answer (InvalidParameterValueException) for a role it cannot assume; AWS-recorded
+# sources in harness.emulator.lambda_runtime.lambda_api.
+ROLE_CANNOT_BE_ASSUMED = "The role defined for the function cannot be assumed by Lambda."
+
+
 class RoleCannotBeAssumed(Exception):
     """The role is missing or its trust policy does not let Lambda assume it."""
 

@@ -42,9 +42,6 @@ DUMMY_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-# AWS's CreateFunction refusal of such a role (InvalidParameterValueException), used when
-# the trust policy changed after creation; AWS's Invoke answer for that case is undocumented.
-ROLE_CANNOT_BE_ASSUMED = "The role defined for the function cannot be assumed by Lambda."
 
 
 @dataclass
@@ -90,9 +87,10 @@ class Runtime:
             if worker is None:
                 try:
                     worker, failure = self._cold_start(function, spec, request_id, log)
-                except iam.RoleCannotBeAssumed:
-                    document = error_document("Runtime.InvalidRole", ROLE_CANNOT_BE_ASSUMED)
-                    log.add(f"[ERROR] {ROLE_CANNOT_BE_ASSUMED} ({spec.role_arn})")
+                except iam.RoleCannotBeAssumed:  # the trust policy changed after CreateFunction
+                    # AWS's Invoke answer here is undocumented: CreateFunction's text, said so.
+                    document = error_document("Runtime.InvalidRole", iam.ROLE_CANNOT_BE_ASSUMED)
+                    log.add(f"[ERROR] {iam.ROLE_CANNOT_BE_ASSUMED} ({spec.role_arn})")
                     return _failed(document, request_id, 0.0), log
                 except Exception as error:  # unreadable zip, missing code: the sandbox never starts
                     document = error_document("Runtime.InvalidEntrypoint", f"{error}")
