@@ -210,6 +210,26 @@ def test_attached_aws_managed_policies_count(emulator):
     assert TABLE in {s["TableName"] for s in after["answer"]["Streams"]}
 
 
+def test_the_functions_log_is_written_only_with_the_roles_logs_permissions(emulator):
+    """Lambda writes the log with the role's logs:CreateLogGroup/CreateLogStream/
+    PutLogEvents; without them no log is sent (lambda/latest/dg/monitoring-cloudwatchlogs.html).
+    AWSLambdaBasicExecutionRole grants them."""
+    aws = clients(emulator.endpoint_url)
+    function = caller(aws, [])
+
+    call(aws, function, "sts", "get_caller_identity")
+    groups = aws["logs"].describe_log_groups(logGroupNamePrefix="/aws/lambda/caller")["logGroups"]
+    aws["iam"].attach_role_policy(
+        RoleName="caller",
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    )
+    call(aws, function, "sts", "get_caller_identity")
+    events = aws["logs"].filter_log_events(logGroupName="/aws/lambda/caller")["events"]
+
+    assert groups == []
+    assert [e["message"].split(" ")[0] for e in events] == ["START", "END", "REPORT"]
+
+
 def test_default_credentials_are_an_administrators_and_assumed_sessions_are_checked(emulator):
     """Requests signed with the learner's keys pass (a sandbox administrator); a session the
     learner assumes with STS is held to the role's policy, for SQS and Logs as for DynamoDB."""

@@ -108,13 +108,9 @@ class Runtime:
                 if worker
                 else function_logs.new_log_stream_name(spec.version)
             )
-            function_logs.publish(
-                spec.account_id,
-                spec.region,
-                function_logs.log_group_name(spec.function_name),
-                stream,
-                log,
-            )
+            group = function_logs.log_group_name(spec.function_name)
+            if _may_write_logs(spec, group, stream):
+                function_logs.publish(spec.account_id, spec.region, group, stream, log)
 
     def invoke_later(self, function: LambdaFunction, payload: bytes) -> None:
         """InvocationType=Event: queue the invocation and return at once (no retries here)."""
@@ -291,6 +287,30 @@ def _credentials(spec: FunctionSpec) -> dict[str, str]:
         if iam.enabled():
             raise
         return dict(DUMMY_CREDENTIALS)
+
+
+def _may_write_logs(spec: FunctionSpec, group: str, stream: str) -> bool:
+    """Whether the execution role lets Lambda write the function's log, as Lambda needs.
+
+    Lambda sends a function's log with its role's logs:CreateLogGroup (when the group
+    is missing), logs:CreateLogStream and logs:PutLogEvents; without them the log is
+    not sent (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html,
+    "Prerequisites"). With IAM enforcement off every log is written.
+    """
+    if not iam.enabled():
+        return True
+    from moto.logs.models import logs_backends
+
+    prefix = f"arn:aws:logs:{spec.region}:{spec.account_id}:log-group:{group}"
+    needed = [("logs:CreateLogStream", f"{prefix}:log-stream:{stream}")]
+    needed.append(("logs:PutLogEvents", f"{prefix}:log-stream:{stream}"))
+    if group not in logs_backends[spec.account_id][spec.region].groups:
+        needed.append(("logs:CreateLogGroup", prefix))
+    try:
+        session = iam.service_session(spec.role_arn, spec.function_name)
+    except iam.RoleCannotBeAssumed:
+        return False
+    return all(iam.authorize(session, a, arn, spec.region) is None for a, arn in needed)
 
 
 def _unsupported(spec: FunctionSpec) -> str | None:
