@@ -332,10 +332,6 @@ class MappingRunner:
         shard = _find_shard(esm.event_source_arn)
         if shard is None:
             return False
-        denial = self._read_denial(esm)
-        if denial is not None:  # Lambda reads as the role: nothing is read, nothing is lost
-            self.last_processing_result = f"PROBLEM: {denial}"
-            return False
         if shard.id != self.shard_id:
             self.shard_id = shard.id
             self.checkpoint = None
@@ -346,6 +342,13 @@ class MappingRunner:
                 self.checkpoint = 0
         records = streams.records_from(shard, self.checkpoint, SCAN_LIMIT)
         if not records:
+            return False
+        # Lambda reads as the role: without the permission nothing is read, nothing is lost.
+        # Checked when records wait (an idle shard shows nothing either way), to keep idle
+        # polling cheap.
+        denial = self._read_denial(esm)
+        if denial is not None:
+            self.last_processing_result = f"PROBLEM: {denial}"
             return False
         lanes, expired, end = self._gather(esm, shard, records)
         if expired:
