@@ -67,6 +67,8 @@ def deploy(aws: dict, table_actions: list[str] = TABLE_ACTIONS) -> str:
         **key_design.table_request(TABLE, stream_view_type="NEW_AND_OLD_IMAGES")
     )["TableDescription"]["LatestStreamArn"]
     queue_url = aws["sqs"].create_queue(QueueName="failures")["QueueUrl"]
+    # The module creates the log group; its role may write streams in it, not create it.
+    aws["logs"].create_log_group(logGroupName=f"/aws/lambda/{FUNCTION}")
     queue_arn = aws["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
