@@ -251,6 +251,10 @@ def emulator_status(c):
         )
     else:
         print(f"data plane: {status.get('data_plane', 'moto')} (moto {moto_version()})")
+    if status.get("iam_enforcement") == "off":
+        print("IAM: not enforced (EMULATOR_IAM_ENFORCEMENT=0): functions may do anything")
+    else:
+        print("IAM: enforced for functions' role sessions; default credentials are an admin's")
     print(f"log: {running.log_file}")
 
 

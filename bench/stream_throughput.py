@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from harness.emulator import process  # noqa: E402
+from harness.emulator.iam.principals import LAMBDA_TRUST_POLICY  # noqa: E402
 from harness.model import key_design  # noqa: E402
 
 HANDLER = """
@@ -58,7 +59,15 @@ def deploy(aws: dict) -> str:
     stream_arn = aws["dynamodb"].create_table(
         **key_design.table_request(TABLE, sort_key=False, stream_view_type="NEW_AND_OLD_IMAGES")
     )["TableDescription"]["LatestStreamArn"]
-    role = aws["iam"].create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    # The emulator enforces IAM: Lambda must be able to assume the role, and the role to
+    # read the stream (CreateEventSourceMapping checks it).
+    trust = json.dumps(LAMBDA_TRUST_POLICY)
+    role = aws["iam"].create_role(RoleName="bench", AssumeRolePolicyDocument=trust)
+    aws["iam"].attach_role_policy(
+        RoleName="bench",
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
+    )
+    role = role["Role"]["Arn"]
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("handler.py", HANDLER)

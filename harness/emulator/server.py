@@ -24,7 +24,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from harness.emulator import clock, dynamodb_local
+from harness.emulator import clock, dynamodb_local, iam
 from harness.emulator.ttl_rules import TimeToLiveRules
 
 # Order matters only where an extension builds on another's patch.
@@ -66,6 +66,7 @@ class Settings:
     stream_poll_interval_seconds: float = 0.1
     clock_speed: float = 1.0  # emulated seconds per real second; see harness.emulator.clock
     cloudwatch_metrics: float = 1.0  # 0 turns off service metrics and alarm evaluation
+    iam_enforcement: float = 1.0  # 0: role sessions' calls go unchecked (harness.emulator.iam)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -248,14 +249,15 @@ class EmulatorServer:
         """`data_plane`: "dynamodb-local" or "moto"; None takes EMULATOR_DATA_PLANE's."""
         if data_plane is None:
             data_plane = dynamodb_local.chosen_data_plane()
+        settings = settings or Settings.from_env()
+        iam.prepare(settings.iam_enforcement != 0)
         app = DomainDispatcherApplication(create_backend_app)
         # Port 0 asks the OS for a free port; the emulator learns it before installing.
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_RequestHandler
         )
-        self.emulator = Emulator(
-            host, self._server.server_address[1], settings or Settings.from_env(), data_plane
-        )
+        self.emulator = Emulator(host, self._server.server_address[1], settings, data_plane)
+        self.emulator.add_status(lambda: {"iam_enforcement": "on" if iam.enabled() else "off"})
         self.emulator._on_failure = self._fail
         self._thread: threading.Thread | None = None
         try:
@@ -265,8 +267,10 @@ class EmulatorServer:
             raise
         for wrap in self.emulator._middlewares:
             app = wrap(app)
-        # TTL's rules sit in front of whichever data plane serves the table.
-        self._server.app = _StatusMiddleware(TimeToLiveRules(app), self.emulator)
+        # TTL's rules sit in front of whichever data plane serves the table, and IAM in
+        # front of everything: AWS authorises a request before it validates it.
+        app = iam.IamEnforcement(TimeToLiveRules(app), iam.enabled)
+        self._server.app = _StatusMiddleware(app, self.emulator)
 
     def _fail(self, line: str) -> None:
         print(f"emulator: {line}; stopping", file=sys.stderr, flush=True)

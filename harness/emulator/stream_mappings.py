@@ -44,7 +44,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import StreamShard
 
-from harness.emulator import clock, esm_destinations, streams
+from harness.emulator import clock, esm_destinations, esm_permissions, iam, streams
 from harness.emulator.esm_destinations import RECORD_AGE_EXCEEDED, RETRIES_EXHAUSTED
 from harness.emulator.event_filter import FilterPatternError, compile_criteria
 from harness.emulator.lambda_runtime.lambda_api import function_arn
@@ -348,6 +348,13 @@ class MappingRunner:
         records = streams.records_from(shard, self.checkpoint, SCAN_LIMIT)
         if not records:
             return False
+        # Lambda reads as the role: without the permission nothing is read, nothing is lost.
+        # Checked when records wait (an idle shard shows nothing either way), to keep idle
+        # polling cheap.
+        denial = self._read_denial(esm)
+        if denial is not None:
+            self.last_processing_result = f"PROBLEM: {denial}"
+            return False
         lanes, expired, end = self._gather(esm, shard, records)
         if expired:
             self._discard(esm, shard.id, expired, RECORD_AGE_EXCEEDED, 0, None)
@@ -456,8 +463,31 @@ class MappingRunner:
             size=len(entries),
             event={"Records": [event for _, event in entries]},
         )
-        destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+        destination = _on_failure_destination(esm)
+        denial = self._send_denial(esm, destination)
+        if denial is not None:  # Lambda sends as the role; the batch is discarded either way
+            log.warning("stream mapping %s: failure record not sent: %s", self.uuid, denial)
+            return
         esm_destinations.send(destination, batch, condition, invoke_count, last_call)
+
+    def _read_denial(self, esm: EventSourceMapping) -> str | None:
+        """Why the execution role may not read the stream now, or None (esm_permissions)."""
+        function = self._function(esm) if iam.enabled() else None
+        if function is None:
+            return None
+        try:
+            return esm_permissions.stream_read_denial(function.role, esm.event_source_arn)
+        except iam.RoleCannotBeAssumed:
+            return iam.ROLE_CANNOT_BE_ASSUMED
+
+    def _send_denial(self, esm: EventSourceMapping, destination: str | None) -> str | None:
+        function = self._function(esm) if iam.enabled() else None
+        if function is None:
+            return None
+        try:
+            return esm_permissions.destination_denial(function.role, destination)
+        except iam.RoleCannotBeAssumed:
+            return iam.ROLE_CANNOT_BE_ASSUMED
 
     # -- delivery with retries, partial responses and bisection
 
@@ -629,7 +659,7 @@ def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Ev
     target = None
     if stream_source:
         validate_spec(spec, creating=True)
-        self.get_function(spec.get("FunctionName") or "")  # ResourceNotFoundException first
+        function = self.get_function(spec.get("FunctionName") or "")  # ResourceNotFound first
         target = function_arn(spec["FunctionName"], self.region_name, self.account_id)
         for existing in self._event_source_mappings.values():
             if (existing.event_source_arn, existing.function_arn) == (
@@ -637,6 +667,9 @@ def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Ev
                 target,
             ):
                 raise MappingConflict(spec["EventSourceArn"], spec["FunctionName"], existing.uuid)
+        esm_permissions.check_at_create(
+            function.role, spec["EventSourceArn"], _on_failure_destination(spec)
+        )
     latest = streams.next_sequence_number()
     esm = _original_create(self, spec)
     if stream_source:
@@ -646,6 +679,11 @@ def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Ev
             for table in backend.tables.values():
                 table.lambda_event_source_mappings.clear()
     return esm
+
+
+def _on_failure_destination(spec: dict[str, Any] | EventSourceMapping) -> str | None:
+    config = spec.get("DestinationConfig") if isinstance(spec, dict) else spec.destination_config
+    return ((config or {}).get("OnFailure") or {}).get("Destination") or None
 
 
 def update_event_source_mapping(
@@ -658,6 +696,12 @@ def update_event_source_mapping(
     if not _is_stream_source(esm.event_source_arn):
         return _original_update(self, uuid, spec)
     validate_spec(spec, creating=False)
+    if spec.get("FunctionName") or spec.get("DestinationConfig"):
+        function = self.get_function(spec.get("FunctionName") or esm.function_arn)
+        changed = spec if spec.get("DestinationConfig") else esm
+        esm_permissions.check_at_create(
+            function.role, esm.event_source_arn, _on_failure_destination(changed)
+        )
     updated = _original_update(self, uuid, spec)
     if updated is not None and spec.get("FunctionName"):
         updated.function_arn = function_arn(spec["FunctionName"], self.region_name, self.account_id)

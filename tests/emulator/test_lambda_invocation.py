@@ -17,7 +17,9 @@ import uuid
 import zipfile
 
 import pytest
+from execution_roles import LAMBDA_TRUST
 from moto.awslambda.models import LambdaFunction
+from moto.iam.models import iam_backends
 
 import harness.emulator.lambda_runtime as lambda_runtime
 from harness.emulator.lambda_runtime import InvocationResult, invoke_function
@@ -60,7 +62,14 @@ def make_function(
 
 @pytest.fixture
 def runtime(tmp_path, monkeypatch):
-    """A runtime as `install` makes it, with its own code cache; workers killed afterwards."""
+    """A runtime as `install` makes it, with its own code cache; workers killed afterwards.
+
+    The functions' role exists in this process's moto and Lambda may assume it: the
+    runtime gets each worker's credentials from it (harness.emulator.iam).
+    """
+    backend = iam_backends["123456789012"]["aws"]
+    if "test" not in {role.name for role in backend.get_roles()}:
+        backend.create_role("test", json.dumps(LAMBDA_TRUST), "/", None, "", [], None)
     runtime = Runtime("http://127.0.0.1:9", cache_root=tmp_path / "code")
     monkeypatch.setattr(lambda_runtime, "_runtime", runtime)
     yield runtime

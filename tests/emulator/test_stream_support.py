@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from execution_roles import create_execution_role
 from moto.dynamodb.models.table import Table
 
 from harness.model import key_design
@@ -157,9 +158,7 @@ class StreamScenario:
         self.stream_arn = create_stream_table(ddb, self.source, ttl_attribute)
         ddb.create_table(**key_design.table_request(self.calls_table))
         self.queue_url = self.aws["sqs"].create_queue(QueueName=FAILURE_QUEUE)["QueueUrl"]
-        role = self.aws["iam"].create_role(
-            RoleName="stream-test", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17"})
-        )["Role"]["Arn"]
+        role = create_execution_role(self.aws["iam"], "stream-test")
         self.aws["lambda"].create_function(
             FunctionName=self.function,
             Runtime="python3.11",

@@ -14,6 +14,14 @@ Error bodies. AWS's Lambda errors carry "Type": "User" beside the message (every
 AWS-recorded Lambda error in LocalStack's snapshots, e.g. test_lambda_api.snapshot.json);
 moto's carry only __type and message.
 
+The execution role. CreateFunction refuses a role that Lambda cannot assume (its trust
+policy does not let lambda.amazonaws.com call sts:AssumeRole, or it does not exist) with
+InvalidParameterValueException "The role defined for the function cannot be assumed by
+Lambda." (AWS-recorded: tksugimoto/aws-lambda_aws-billing-notification-to-slack,
+03_create-lambda-function/30_lambda-function.tf; the Terraform provider retries that very
+text while IAM propagates, internal/service/lambda/function.go). Only with IAM enforcement
+on (harness.emulator.iam); moto only checked that the role exists.
+
 HOOKS names every patched attribute (owner, name, parameters after self);
 tests/emulator/test_lambda_api.py checks each still exists with that signature, and that
 moto's URL patterns still spell function names the way `_allow_dollar_in_function_names`
@@ -29,7 +37,10 @@ from dataclasses import dataclass
 
 from moto.awslambda import urls as lambda_urls
 from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
-from moto.awslambda.models import LambdaFunction, LambdaStorage
+from moto.awslambda.models import LambdaBackend, LambdaFunction, LambdaStorage
+
+from harness.emulator import iam
+from harness.emulator.iam.principals import lambda_may_assume
 
 # AWS's pattern for FunctionName, read apart (API_Invoke.html, FunctionName "Pattern").
 _FUNCTION_ID = re.compile(
@@ -43,6 +54,7 @@ HOOKS: tuple[tuple[type, str, tuple[str, ...]], ...] = (
     (LambdaStorage, "get_function_by_name_with_qualifier", ("name", "qualifier")),
     (LambdaStorage, "get_function_by_name_forbid_qualifier", ("name",)),
     (LambdaClientError, "__init__", ("error", "message")),
+    (LambdaBackend, "create_function", ("spec",)),
 )
 
 
@@ -131,6 +143,17 @@ NARROW_NAME = r"(?P<function_name>[\w_:%-]+)"
 WIDE_NAME = r"(?P<function_name>[\w_:%\x24-]+)"
 
 
+def _checking_the_role(original):
+    @functools.wraps(original)
+    def create_function(self: LambdaBackend, spec: dict) -> LambdaFunction:
+        if iam.enabled() and not lambda_may_assume(str(spec.get("Role") or "")):
+            raise InvalidParameterValueException(iam.ROLE_CANNOT_BE_ASSUMED)
+        return original(self, spec)
+
+    create_function.checks_the_role = True
+    return create_function
+
+
 def _allow_dollar_in_function_names() -> None:
     """moto's URL patterns spell a function name [\\w_:%-]+: add "$" for ":$LATEST"."""
     lambda_urls.url_paths = {
@@ -152,4 +175,6 @@ def install() -> None:
         )
     if not getattr(LambdaClientError.__init__, "types_user_errors", False):
         LambdaClientError.__init__ = _typed_user_error(LambdaClientError.__init__)
+    if not getattr(LambdaBackend.create_function, "checks_the_role", False):
+        LambdaBackend.create_function = _checking_the_role(LambdaBackend.create_function)
     _allow_dollar_in_function_names()

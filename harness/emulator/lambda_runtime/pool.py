@@ -39,6 +39,7 @@ class FunctionSpec:
     code_sha256: str
     environment: tuple[tuple[str, str], ...]
     layer_arns: tuple[str, ...]
+    role_arn: str = ""  # a new execution role gets fresh workers with its credentials
 
     @classmethod
     def of(cls, function: LambdaFunction) -> FunctionSpec:
@@ -57,6 +58,7 @@ class FunctionSpec:
             code_sha256=function.code_sha_256 or "",
             environment=tuple(sorted((function.environment_vars or {}).items())),
             layer_arns=tuple(layer["Arn"] for layer in function.layers or ()),
+            role_arn=function.role or "",
         )
 
     @property

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.emulator import iam
 from harness.emulator.lambda_runtime import code_cache, function_logs
 from harness.emulator.lambda_runtime.bootstrap import OPT_PATHS_VARIABLE, error_document
 from harness.emulator.lambda_runtime.function_logs import InvocationLog, report_line
@@ -35,6 +36,7 @@ UNHANDLED = "Unhandled"
 # AWS gives the init phase up to 10 s, separate from the function's Timeout.
 INIT_TIMEOUT_SECONDS = 10.0
 EVENT_INVOKE_THREADS = 4
+# Only with IAM enforcement off, for a role Lambda could not assume (see `_credentials`).
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -85,6 +87,11 @@ class Runtime:
             if worker is None:
                 try:
                     worker, failure = self._cold_start(function, spec, request_id, log)
+                except iam.RoleCannotBeAssumed:  # the trust policy changed after CreateFunction
+                    # AWS's Invoke answer here is undocumented: CreateFunction's text, said so.
+                    document = error_document("Runtime.InvalidRole", iam.ROLE_CANNOT_BE_ASSUMED)
+                    log.add(f"[ERROR] {iam.ROLE_CANNOT_BE_ASSUMED} ({spec.role_arn})")
+                    return _failed(document, request_id, 0.0), log
                 except Exception as error:  # unreadable zip, missing code: the sandbox never starts
                     document = error_document("Runtime.InvalidEntrypoint", f"{error}")
                     log.add(f"[ERROR] Runtime.InvalidEntrypoint: {error}")
@@ -101,13 +108,9 @@ class Runtime:
                 if worker
                 else function_logs.new_log_stream_name(spec.version)
             )
-            function_logs.publish(
-                spec.account_id,
-                spec.region,
-                function_logs.log_group_name(spec.function_name),
-                stream,
-                log,
-            )
+            group = function_logs.log_group_name(spec.function_name)
+            if _may_write_logs(spec, group, stream):
+                function_logs.publish(spec.account_id, spec.region, group, stream, log)
 
     def invoke_later(self, function: LambdaFunction, payload: bytes) -> None:
         """InvocationType=Event: queue the invocation and return at once (no retries here)."""
@@ -255,7 +258,7 @@ class Runtime:
                 "TZ": ":UTC",
                 # boto3 inside the function reaches the emulator, never a real account.
                 "AWS_ENDPOINT_URL": self.endpoint_url,
-                **DUMMY_CREDENTIALS,
+                **_credentials(spec),
                 "AWS_CONFIG_FILE": os.devnull,
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                 OPT_PATHS_VARIABLE: os.pathsep.join(str(root) for root in opt_roots),
@@ -270,6 +273,44 @@ class Runtime:
     def close(self) -> None:
         self._event_pool.shutdown(wait=False, cancel_futures=True)
         self.shutdown()
+
+
+def _credentials(spec: FunctionSpec) -> dict[str, str]:
+    """The execution role's temporary credentials, from the emulator's STS, as on Lambda.
+
+    The session is named after the function, as Lambda names it, so the function's
+    principal is arn:aws:sts::ACCOUNT:assumed-role/ROLE/FUNCTION.
+    """
+    try:
+        return iam.assume_role_for_lambda(spec.role_arn, spec.function_name).environment()
+    except iam.RoleCannotBeAssumed:
+        if iam.enabled():
+            raise
+        return dict(DUMMY_CREDENTIALS)
+
+
+def _may_write_logs(spec: FunctionSpec, group: str, stream: str) -> bool:
+    """Whether the execution role lets Lambda write the function's log, as Lambda needs.
+
+    Lambda sends a function's log with its role's logs:CreateLogGroup (when the group
+    is missing), logs:CreateLogStream and logs:PutLogEvents; without them the log is
+    not sent (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html,
+    "Prerequisites"). With IAM enforcement off every log is written.
+    """
+    if not iam.enabled():
+        return True
+    from moto.logs.models import logs_backends
+
+    prefix = f"arn:aws:logs:{spec.region}:{spec.account_id}:log-group:{group}"
+    needed = [("logs:CreateLogStream", f"{prefix}:log-stream:{stream}")]
+    needed.append(("logs:PutLogEvents", f"{prefix}:log-stream:{stream}"))
+    if group not in logs_backends[spec.account_id][spec.region].groups:
+        needed.append(("logs:CreateLogGroup", prefix))
+    try:
+        session = iam.service_session(spec.role_arn, spec.function_name)
+    except iam.RoleCannotBeAssumed:
+        return False
+    return all(iam.authorize(session, a, arn, spec.region) is None for a, arn in needed)
 
 
 def _unsupported(spec: FunctionSpec) -> str | None:
