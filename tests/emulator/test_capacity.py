@@ -30,17 +30,23 @@ def running(tmp_path_factory):
     process.stop(state_dir)
 
 
-@pytest.fixture
-def ddb(running):
-    request = urllib.request.Request(running.endpoint_url + "/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=30).close()
-    client = boto3.client(
+def dynamodb(running, **options):
+    """A DynamoDB client for the emulator (`options`: boto3.client's, such as config)."""
+    return boto3.client(
         "dynamodb",
         endpoint_url=running.endpoint_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+        **options,
     )
+
+
+@pytest.fixture
+def ddb(running):
+    request = urllib.request.Request(running.endpoint_url + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=30).close()
+    client = dynamodb(running)
     key = [{"AttributeName": "g", "KeyType": "HASH"}]
     client.create_table(
         TableName=TABLE,
@@ -289,3 +295,63 @@ def test_consumed_reads_the_table_and_index_figures():
     assert capacity.consumed("BatchGetItem", total_only) == [
         capacity.Consumption("t", None, "read", 1.5)
     ]
+
+
+def test_a_gsi_on_demand_maximum_throttles_and_holds_back_the_table_write(running, ddb):
+    """An index's OnDemandThroughput (API_GlobalSecondaryIndex.html,
+    API_UpdateGlobalSecondaryIndexAction.html) is kept and described, and enforced: once the
+    index's write units are spent, a table write that would write it is throttled with
+    IndexWriteMaxOnDemandThroughputExceeded naming the index
+    (throttling-ondemand-capacity-exceeded-mitigation.html, API_ThrottlingReason.html), and
+    the table write does not happen: "For a table write to succeed, the provisioned
+    throughput settings for the table and all of its global secondary indexes must have
+    enough write capacity" (GSI.html#GSI.ThroughputConsiderations). -1 removes the maximum
+    (API_OnDemandThroughput.html)."""
+    from botocore.config import Config
+
+    client = dynamodb(running, config=Config(retries={"total_max_attempts": 1}))
+    client.create_table(
+        TableName="capped-index",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "g")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "OnDemandThroughput": {"MaxWriteRequestUnits": 1},
+            }
+        ],
+    )
+    index = client.describe_table(TableName="capped-index")["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["OnDemandThroughput"] == {"MaxWriteRequestUnits": 1}
+    big = "x" * 5000  # 5 write units on the table and on the index
+    client.put_item(
+        TableName="capped-index", Item={"pk": {"S": "1"}, "g": {"S": "a"}, "v": {"S": big}}
+    )
+    with pytest.raises(client.exceptions.ClientError) as caught:
+        client.put_item(
+            TableName="capped-index", Item={"pk": {"S": "2"}, "g": {"S": "a"}, "v": {"S": big}}
+        )
+    answer = caught.value.response
+    assert answer["Error"]["Code"] == "ThrottlingException"
+    assert answer["throttlingReasons"] == [
+        {
+            "reason": "IndexWriteMaxOnDemandThroughputExceeded",
+            "resource": "arn:aws:dynamodb:us-east-1:123456789012:table/capped-index/index/by-g",
+        }
+    ]
+    assert "Item" not in client.get_item(TableName="capped-index", Key={"pk": {"S": "2"}})
+    client.update_table(
+        TableName="capped-index",
+        GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "by-g", "OnDemandThroughput": {"MaxWriteRequestUnits": -1}}}
+        ],
+    )
+    index = client.describe_table(TableName="capped-index")["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["OnDemandThroughput"] == {"MaxWriteRequestUnits": -1}
+    client.put_item(
+        TableName="capped-index", Item={"pk": {"S": "2"}, "g": {"S": "a"}, "v": {"S": big}}
+    )
+    assert "Item" in client.get_item(TableName="capped-index", Key={"pk": {"S": "2"}})

@@ -209,6 +209,9 @@ class DataPlaneProxy:
                 for k in ("Tags", "TableClass", "OnDemandThroughput", "SSESpecification")
                 if k in request
             }
+            index_limits = _pop_index_on_demand(request)
+            if index_limits:
+                held["IndexOnDemandThroughput"] = index_limits
             if operation == "UpdateTable" and held and _nothing_else_to_update(request):
                 extras = self.tables.get(namespace, request.get("TableName", ""))
                 self._describe(namespace, request["TableName"])  # the table must exist
@@ -405,6 +408,11 @@ def _keep(extras, held: dict[str, Any], namespace: Namespace) -> None:
         extras.table_class = held["TableClass"]
     if "OnDemandThroughput" in held:
         extras.on_demand_throughput = held["OnDemandThroughput"]
+    for index, limit in (held.get("IndexOnDemandThroughput") or {}).items():
+        if limit is None:
+            extras.index_on_demand_throughput.pop(index, None)
+        else:
+            extras.index_on_demand_throughput[index] = limit
     if "SSESpecification" in held:
         spec = held["SSESpecification"]
         enabled = spec.get("Enabled", extras.sse_kms_key_arn is not None)
@@ -437,6 +445,43 @@ def _check_enums(request: dict[str, Any]) -> None:
                 f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
                 f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]",
             )
+
+
+def _pop_index_on_demand(request: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
+    """Take every global secondary index's OnDemandThroughput out of a CreateTable or
+    UpdateTable request (in place): {index name: limit, or None for a deleted index}.
+
+    DynamoDB Local 3.3.0 refuses an index's OnDemandThroughput in CreateTable ("Global
+    Secondary Index's read and write throughput must be at least 1"), so the emulator keeps
+    it (API_GlobalSecondaryIndex.html, API_UpdateGlobalSecondaryIndexAction.html,
+    API_CreateGlobalSecondaryIndexAction.html). An Update that only set it is dropped.
+    """
+    found: dict[str, dict[str, Any] | None] = {}
+    for index in request.get("GlobalSecondaryIndexes") or []:
+        if isinstance(index, dict) and "OnDemandThroughput" in index:
+            found[index.get("IndexName", "")] = index.pop("OnDemandThroughput")
+    updates = request.get("GlobalSecondaryIndexUpdates")
+    if not isinstance(updates, list):
+        return found
+    kept = []
+    for update in updates:
+        for action in ("Create", "Update"):
+            body = update.get(action) if isinstance(update, dict) else None
+            if isinstance(body, dict) and "OnDemandThroughput" in body:
+                found[body.get("IndexName", "")] = body.pop("OnDemandThroughput")
+                if action == "Update" and set(body) <= {"IndexName"}:
+                    update = None
+                    break
+        deleted = update.get("Delete") if isinstance(update, dict) else None
+        if isinstance(deleted, dict):
+            found[deleted.get("IndexName", "")] = None
+        if update is not None:
+            kept.append(update)
+    if kept:
+        request["GlobalSecondaryIndexUpdates"] = kept
+    else:
+        del request["GlobalSecondaryIndexUpdates"]
+    return found
 
 
 def _nothing_else_to_update(request: dict[str, Any]) -> bool:
