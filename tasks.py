@@ -322,7 +322,7 @@ def with_pattern_flags(function):
     positional=["name"],
     help={
         "name": "the access pattern to run, or --list to list them all (one per line)",
-        "json": "print the items as JSON instead of a table",
+        "json": "print the items as JSON instead of a table (the consumed capacity goes to stderr)",
         "target": TARGET_HELP,
         "port": "emulator port for the local target",
         **access_patterns.cli_param_help(),
@@ -331,7 +331,7 @@ def with_pattern_flags(function):
 @friendly
 @with_pattern_flags
 def query(c, name, json_=False, target=None, port=None, **params):
-    """Run one access pattern: invoke query NAME --param value ... (--list shows them all)."""
+    """Run one access pattern and print its items and consumed capacity (--list: all patterns)."""
     from harness.model import tables
 
     # Invoke positionals are required, so `invoke query --list` arrives as the name.
@@ -341,8 +341,14 @@ def query(c, name, json_=False, target=None, port=None, **params):
     pattern = access_patterns.get(name)
     values = access_patterns.parse_cli_params(pattern, params)
     running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
-    items = access_patterns.run(running, pattern.name, values)
-    print(tables.render_json(items) if json_ else tables.render(items))
+    cost = access_patterns.QueryCost()
+    items = access_patterns.run(running, pattern.name, values, cost=cost)
+    if json_:
+        print(tables.render_json(items))
+        _stderr(cost.describe())  # stdout stays JSON for machines
+    else:
+        print(tables.render(items))
+        print(cost.describe())
 
 
 @task(
