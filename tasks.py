@@ -51,14 +51,22 @@ def settings(c, target: str | None = None, port: int | None = None) -> lifecycle
     )
 
 
-@task(help={"target": TARGET_HELP, "port": "emulator port for the local target"})
+@task(
+    help={
+        "target": TARGET_HELP,
+        "port": "emulator port for the local target",
+        "var": "set a root-module variable, NAME=VALUE (repeatable), e.g. "
+        "--var table_max_write_request_units=2; see terraform/README.md for the inputs",
+    },
+    iterable=["var"],
+)
 @friendly
-def setup(c, target=None, port=None):
+def setup(c, target=None, port=None, var=None):
     """Deploy the whole stack (emulator if local), seed it and run the example queries."""
     chosen = settings(c, target, port)
     from harness.model import tables
 
-    stack = lifecycle.setup(chosen)
+    stack = lifecycle.setup(chosen, extra_vars=lifecycle.parse_vars(var or []))
     lifecycle.step(print, "Example queries")
     for name, params in access_patterns.SETUP_EXAMPLES:
         pattern = access_patterns.get(name)
