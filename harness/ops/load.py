@@ -312,7 +312,9 @@ class Run:
             for thread in threads:
                 thread.join(timeout=5)
         now = time.monotonic()
-        if self.window.sent:
+        if self.window.sent and now - last >= interval / 2:
+            # A last sliver of a window would show a meaningless rate; its requests are
+            # in the totals and the summary.
             self._echo_window(echo, started, last, now)
         elapsed = (now - started) * self.speed
         if self.plan.duration is not None and not self.stop.is_set():
