@@ -41,7 +41,7 @@ from harness.emulator.data_plane.client import (
 from harness.emulator.data_plane.global_tables import GlobalTables, ReplicaError
 from harness.emulator.data_plane.mirror import StreamMirror
 from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
-from harness.emulator.data_plane.throttling import Throttle
+from harness.emulator.data_plane.throttling import BATCH_OPERATIONS, Throttle
 
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 WRITE_OPERATIONS = frozenset(
@@ -220,9 +220,19 @@ class DataPlaneProxy:
                 return 200, json.dumps({"TableDescription": description}).encode()
             body = json.dumps(request).encode()
         measured = prefix == DYNAMODB_TARGET and operation in capacity.CAPACITY_OPERATIONS
+        unprocessed: dict[str, Any] = {}
         if measured:
             throttled = self.throttle.check(namespace, operation, request)
-            if throttled is not None:
+            if throttled is None and operation in BATCH_OPERATIONS:
+                split = self.throttle.split_batch(namespace, operation, request)
+                for held_back, items in split.throttles:
+                    if self.observer is not None:
+                        self.observer.throttled(namespace, operation, held_back, events=items)
+                if split.throttles and not split.admitted:
+                    return _throttled(split.throttles[0][0])
+                if split.throttles:
+                    request, unprocessed = split.request, split.unprocessed
+            elif throttled is not None:
                 if self.observer is not None:
                     self.observer.throttled(namespace, operation, throttled)
                 return _throttled(throttled)
@@ -240,7 +250,9 @@ class DataPlaneProxy:
             status, answer = send()
         answer = to_public(answer, namespace)
         if measured:
-            answer = self._measured(namespace, operation, request, status, answer, asked, started)
+            answer = self._measured(
+                namespace, operation, request, status, answer, asked, started, unprocessed
+            )
         elif self.observer is not None and prefix == DYNAMODB_TARGET:
             self.observer.observe(namespace, operation, request, status, None, 0.0)
         if status >= 300:
@@ -265,8 +277,10 @@ class DataPlaneProxy:
         answer: bytes,
         asked: str,
         started: float,
+        unprocessed: dict[str, Any] | None = None,
     ) -> bytes:
-        """The answer with only the ConsumedCapacity the caller asked for; tells the observer."""
+        """The answer with only the ConsumedCapacity the caller asked for, and a batch's
+        held-back items added to its UnprocessedItems / UnprocessedKeys; tells the observer."""
         latency = time.perf_counter() - started
         try:
             document = json.loads(answer)
@@ -278,6 +292,14 @@ class DataPlaneProxy:
             return answer
         self.throttle.charge(namespace, operation, request, capacity.consumed(operation, document))
         capacity.shape(document, asked)
+        if unprocessed:
+            member = "UnprocessedKeys" if operation == "BatchGetItem" else "UnprocessedItems"
+            merged = document.setdefault(member, {})
+            for table, part in unprocessed.items():
+                if operation == "BatchGetItem":
+                    merged.setdefault(table, {**part, "Keys": []})["Keys"].extend(part["Keys"])
+                else:
+                    merged.setdefault(table, []).extend(part)
         return json.dumps(document).encode()
 
     def _table_answer(
