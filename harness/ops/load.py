@@ -401,14 +401,15 @@ def run(target: Target, plan: LoadPlan, echo: Callable[[str], None] = print) -> 
         if plan.hot_key
         else f"{plan.keys} keys"
     )
-    limit = table_maximum(description, plan.operation) or "no maximum"
+    found = table_maximum(description, plan.operation)
+    limit = f"table {found}" if found else "no table maximum"
     clock_note = (
         f"; emulator clock x{speed:g}, so rates are per emulated second" if speed != 1 else ""
     )
     length = f"for {plan.duration:g} s" if plan.duration else "until Ctrl-C"
     echo(
         f"load: {plan.rate:g} {plan.operation}s/s {length} on table {plan.table} over {what}; "
-        f"table {limit}{clock_note}"
+        f"{limit}{clock_note}"
     )
     load = Run(plan, requests, client, speed)
     elapsed = load.execute(echo)
