@@ -6,6 +6,7 @@ line saying what to do and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -50,14 +51,22 @@ def settings(c, target: str | None = None, port: int | None = None) -> lifecycle
     )
 
 
-@task(help={"target": TARGET_HELP, "port": "emulator port for the local target"})
+@task(
+    help={
+        "target": TARGET_HELP,
+        "port": "emulator port for the local target",
+        "var": "set a root-module variable, NAME=VALUE (repeatable), e.g. "
+        "--var table_max_write_request_units=2; see terraform/README.md for the inputs",
+    },
+    iterable=["var"],
+)
 @friendly
-def setup(c, target=None, port=None):
+def setup(c, target=None, port=None, var=None):
     """Deploy the whole stack (emulator if local), seed it and run the example queries."""
     chosen = settings(c, target, port)
     from harness.model import tables
 
-    stack = lifecycle.setup(chosen)
+    stack = lifecycle.setup(chosen, extra_vars=lifecycle.parse_vars(var or []))
     lifecycle.step(print, "Example queries")
     for name, params in access_patterns.SETUP_EXAMPLES:
         pattern = access_patterns.get(name)
@@ -325,7 +334,7 @@ def with_pattern_flags(function):
     positional=["name"],
     help={
         "name": "the access pattern to run, or --list to list them all (one per line)",
-        "json": "print the items as JSON instead of a table",
+        "json": "print the items as JSON instead of a table (the consumed capacity goes to stderr)",
         "target": TARGET_HELP,
         "port": "emulator port for the local target",
         **access_patterns.cli_param_help(),
@@ -334,7 +343,7 @@ def with_pattern_flags(function):
 @friendly
 @with_pattern_flags
 def query(c, name, json_=False, target=None, port=None, **params):
-    """Run one access pattern: invoke query NAME --param value ... (--list shows them all)."""
+    """Run one access pattern and print its items and consumed capacity (--list: all patterns)."""
     from harness.model import tables
 
     # Invoke positionals are required, so `invoke query --list` arrives as the name.
@@ -344,8 +353,97 @@ def query(c, name, json_=False, target=None, port=None, **params):
     pattern = access_patterns.get(name)
     values = access_patterns.parse_cli_params(pattern, params)
     running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
-    items = access_patterns.run(running, pattern.name, values)
-    print(tables.render_json(items) if json_ else tables.render(items))
+    cost = access_patterns.QueryCost()
+    items = access_patterns.run(running, pattern.name, values, cost=cost)
+    if json_:
+        print(tables.render_json(items))
+        _stderr(cost.describe())  # stdout stays JSON for machines
+    else:
+        print(tables.render(items))
+        print(cost.describe())
+
+
+@task(
+    help={
+        "operation": "write (PutItem; the default without --pattern) or read (GetItem, or the "
+        "Query of --pattern)",
+        "rate": "requests per second of the target's clock (the emulator's may run faster: "
+        "EMULATOR_CLOCK_SPEED); default 10",
+        "duration": "seconds to run, on the same clock (default 30); 0 runs until Ctrl-C",
+        "hot_key": "send every request to one partition key (load#hot) instead of spreading "
+        "them over --keys keys",
+        "keys": "how many keys the load spreads over and overwrites in turn (default 100)",
+        "item_size": "bytes per written item as DynamoDB counts them, names plus values "
+        "(default 1000: 1 write unit)",
+        "pattern": "reads: run this access pattern's Query (with its --param flags) each time",
+        "table": "table to load (default: the stack's, from Terraform's outputs)",
+        "workers": "requests in flight at most (default 8); raise it if the rate is not met",
+        "target": TARGET_HELP,
+        "port": "emulator port for the local target",
+        **access_patterns.cli_param_help(),
+    },
+)
+@friendly
+@with_pattern_flags
+def load(
+    c,
+    operation=None,
+    rate=None,
+    duration=None,
+    hot_key=False,
+    keys=100,
+    item_size=1000,
+    pattern=None,
+    table=None,
+    workers=8,
+    target=None,
+    port=None,
+    **params,
+):
+    """Drive reads or writes at a rate; a live line of rate, throttles and units, a summary."""
+    from harness.ops import load as loading
+
+    given = {name: value for name, value in params.items() if value is not None}
+    if given and not pattern:
+        flags = ", ".join(f"--{name}" for name in given)
+        verb = "belongs" if len(given) == 1 else "belong"
+        raise HarnessError(f"{flags} {verb} to an access pattern; add --pattern NAME")
+    plan = loading.LoadPlan(
+        table="",
+        operation=str(operation or ("read" if pattern else "write")),
+        rate=_number("--rate", 10 if rate is None else rate),
+        duration=_number("--duration", 30 if duration is None else duration) or None,
+        hot_key=bool(hot_key),
+        keys=int(_number("--keys", keys)),
+        item_size=int(_number("--item-size", item_size)),
+        pattern=access_patterns.get(pattern).name if pattern else None,
+        pattern_params=given,
+        workers=int(_number("--workers", workers)),
+    )
+    plan.check()
+    running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
+    plan = dataclasses.replace(plan, table=table or _stack_table(running))
+    loading.run(running, plan, echo=loading.tty_echo())
+
+
+def _number(flag: str, value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise HarnessError(f"{flag} must be a number, not {value!r}") from None
+
+
+def _stack_table(running) -> str:
+    """The deployed stack's table name, from Terraform's outputs."""
+    from harness.stack.terraform import Stack
+
+    try:
+        table_name = Stack(running).outputs().get("table_name")
+    except HarnessError:
+        table_name = None
+    if not table_name:
+        raise HarnessError("the stack is not deployed; run `invoke setup` first (or pass --table)")
+    return table_name
 
 
 @task(
@@ -367,17 +465,9 @@ def aggregates_check(
 ):
     """Recompute every aggregate from its source items; print stored vs true and the drift."""
     from harness.ops import reconciler
-    from harness.stack.terraform import Stack
 
     running = lifecycle.running_target(settings(c, target, port), echo=_stderr, start=False)
-    table_name = table
-    if not table_name:
-        try:
-            table_name = Stack(running).outputs().get("table_name")
-        except HarnessError:
-            table_name = None
-    if not table_name:
-        raise HarnessError("the stack is not deployed; run `invoke setup` first")
+    table_name = table or _stack_table(running)
     ask = None if (yes or running.is_local) else reconciler.ask_before_repair
     report = reconciler.reconcile(
         running, table_name, region=region, repair=repair, confirm=ask, drift_only=drift_only
@@ -430,7 +520,19 @@ aggregates = Collection("aggregates")
 aggregates.add_task(aggregates_check, "check")
 
 ns = Collection(
-    setup, teardown, plan, lint, env, logs, alarms, query, restore, explore, emulator, aggregates
+    setup,
+    teardown,
+    plan,
+    lint,
+    env,
+    logs,
+    alarms,
+    query,
+    load,
+    restore,
+    explore,
+    emulator,
+    aggregates,
 )
 ns.configure(
     {

@@ -54,17 +54,17 @@ def clients(endpoint_url: str) -> dict:
     return {name: boto3.client(name, **settings) for name in ("dynamodb", "lambda", "iam", "logs")}
 
 
-def deploy(aws: dict) -> str:
+def deploy(aws: dict, table: str = TABLE, function: str = FUNCTION) -> str:
     """Table with a stream, the no-op function and a disabled mapping; returns its UUID."""
     stream_arn = aws["dynamodb"].create_table(
-        **key_design.table_request(TABLE, sort_key=False, stream_view_type="NEW_AND_OLD_IMAGES")
+        **key_design.table_request(table, sort_key=False, stream_view_type="NEW_AND_OLD_IMAGES")
     )["TableDescription"]["LatestStreamArn"]
     # The emulator enforces IAM: Lambda must be able to assume the role, and the role to
     # read the stream (CreateEventSourceMapping checks it).
     trust = json.dumps(LAMBDA_TRUST_POLICY)
-    role = aws["iam"].create_role(RoleName="bench", AssumeRolePolicyDocument=trust)
+    role = aws["iam"].create_role(RoleName=f"bench-{function}", AssumeRolePolicyDocument=trust)
     aws["iam"].attach_role_policy(
-        RoleName="bench",
+        RoleName=f"bench-{function}",
         PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
     )
     role = role["Role"]["Arn"]
@@ -72,7 +72,7 @@ def deploy(aws: dict) -> str:
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("handler.py", HANDLER)
     aws["lambda"].create_function(
-        FunctionName=FUNCTION,
+        FunctionName=function,
         Runtime="python3.11",
         Role=role,
         Handler="handler.handler",
@@ -81,27 +81,27 @@ def deploy(aws: dict) -> str:
     )
     return aws["lambda"].create_event_source_mapping(
         EventSourceArn=stream_arn,
-        FunctionName=FUNCTION,
+        FunctionName=function,
         StartingPosition="TRIM_HORIZON",
         BatchSize=100,
         Enabled=False,
     )["UUID"]
 
 
-def write_items(aws: dict, keys: list[str]) -> None:
+def write_items(aws: dict, keys: list[str], table: str = TABLE) -> None:
     for start in range(0, len(keys), 25):
         requests = [
             {"PutRequest": {"Item": {"pk": {"S": key}, "payload": {"S": "x" * 100}}}}
             for key in keys[start : start + 25]
         ]
-        aws["dynamodb"].batch_write_item(RequestItems={TABLE: requests})
+        aws["dynamodb"].batch_write_item(RequestItems={table: requests})
 
 
-def invocations(aws: dict) -> list[dict]:
+def invocations(aws: dict, function: str = FUNCTION) -> list[dict]:
     """Every BENCH line the handler printed, oldest first."""
     lines, token = [], None
     while True:
-        kwargs = {"logGroupName": f"/aws/lambda/{FUNCTION}", "filterPattern": "BENCH"}
+        kwargs = {"logGroupName": f"/aws/lambda/{function}", "filterPattern": "BENCH"}
         if token:
             kwargs["nextToken"] = token
         try:
@@ -118,10 +118,12 @@ def invocations(aws: dict) -> list[dict]:
     return sorted(lines, key=lambda line: line["t"])
 
 
-def wait_for_records(aws: dict, wanted: set[str], timeout: float) -> list[dict]:
+def wait_for_records(
+    aws: dict, wanted: set[str], timeout: float, function: str = FUNCTION
+) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        lines = invocations(aws)
+        lines = invocations(aws, function)
         seen = {key for line in lines for key in line["keys"]}
         if wanted <= seen:
             return lines
@@ -129,12 +131,16 @@ def wait_for_records(aws: dict, wanted: set[str], timeout: float) -> list[dict]:
     raise SystemExit(f"only {len(wanted & seen)} of {len(wanted)} records arrived in {timeout} s")
 
 
-def throughput(aws: dict, mapping: str, count: int) -> tuple[float, int]:
+def throughput(
+    aws: dict, mapping: str, count: int, table: str = TABLE, function: str = FUNCTION
+) -> tuple[float, int]:
+    """Records/s through the mapping: `count` items written with it disabled, then enabled
+    (see the module docstring); also how many invocations it took."""
     keys = [f"t{n:06d}" for n in range(count)]
-    write_items(aws, keys)
+    write_items(aws, keys, table)
     enabled_at = time.time()
     aws["lambda"].update_event_source_mapping(UUID=mapping, Enabled=True)
-    lines = wait_for_records(aws, set(keys), timeout=120)
+    lines = wait_for_records(aws, set(keys), timeout=120, function=function)
     batches = [line for line in lines if line["keys"][0].startswith("t")]
     elapsed = batches[-1]["t"] - enabled_at
     return count / elapsed, len(batches)

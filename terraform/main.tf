@@ -12,6 +12,8 @@ module "table" {
 
   name                        = var.table_name
   global_secondary_indexes    = var.global_secondary_indexes
+  max_read_request_units      = var.table_max_read_request_units
+  max_write_request_units     = var.table_max_write_request_units
   deletion_protection_enabled = var.deletion_protection_enabled
   replica_regions             = var.replica_regions
   tags                        = local.tags

@@ -24,15 +24,29 @@ variable "table_name" {
 variable "global_secondary_indexes" {
   description = "Global secondary indexes (see modules/table for the object's fields). null: the design's studentID-index and entityType-courseDate-index."
   type = list(object({
-    name               = string
-    hash_key           = string
-    hash_key_type      = optional(string, "S")
-    range_key          = optional(string)
-    range_key_type     = optional(string, "S")
-    projection_type    = optional(string, "ALL")
-    non_key_attributes = optional(list(string), [])
+    name                    = string
+    hash_key                = string
+    hash_key_type           = optional(string, "S")
+    range_key               = optional(string)
+    range_key_type          = optional(string, "S")
+    projection_type         = optional(string, "ALL")
+    non_key_attributes      = optional(list(string), [])
+    max_read_request_units  = optional(number)
+    max_write_request_units = optional(number)
   }))
   default = null
+}
+
+variable "table_max_read_request_units" {
+  description = "On-demand maximum read request units per second for the table; reads above it are throttled (ReadThrottleEvents). null: no maximum."
+  type        = number
+  default     = null
+}
+
+variable "table_max_write_request_units" {
+  description = "On-demand maximum write request units per second for the table; writes above it are throttled (WriteThrottleEvents). null: no maximum."
+  type        = number
+  default     = null
 }
 
 variable "deletion_protection_enabled" {

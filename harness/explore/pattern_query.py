@@ -38,43 +38,18 @@ def run(
     bound = access_patterns.parse_cli_params(pattern, form_values(form))
     request = pattern.query_request(table_name, bound, low_level=True)
     client = client or target.client("dynamodb")
-    items: list[dict] = []
-    consumed: dict | None = None
-    pages = 0
-    arguments = {**request, "ReturnConsumedCapacity": "INDEXES"}
-    while True:
-        page = client.query(**arguments)
-        pages += 1
-        items += [access_patterns.plain_item(raw) for raw in page.get("Items", [])]
-        consumed = _add_capacity(consumed, page.get("ConsumedCapacity"))
-        if "LastEvaluatedKey" not in page:
-            break
-        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    if pattern.sorted_by_table_key:
-        items.sort(key=lambda item: (item[key_design.PARTITION_KEY], item[key_design.SORT_KEY]))
+    cost = access_patterns.QueryCost()
+    items = access_patterns.run(client, pattern.name, bound, table_name=table_name, cost=cost)
     return {
         "pattern": pattern.name,
         "request": request,
         "items": items,
         "keys": [[item[key_design.PARTITION_KEY], item[key_design.SORT_KEY]] for item in items],
-        "consumedCapacity": consumed,
-        "pages": pages,
+        "consumedCapacity": cost.as_dict(),
+        "pages": cost.pages,
         "boto3": boto3_call(request, target),
         "cli": cli_command(request, target),
     }
-
-
-def _add_capacity(total: dict | None, page: dict | None) -> dict | None:
-    """Sum CapacityUnits (table and per index) over pages; None while none was reported."""
-    if not page:
-        return total
-    total = total or {"CapacityUnits": 0.0, "Table": 0.0, "GlobalSecondaryIndexes": {}}
-    total["CapacityUnits"] += page.get("CapacityUnits", 0.0)
-    total["Table"] += page.get("Table", {}).get("CapacityUnits", 0.0)
-    for name, used in page.get("GlobalSecondaryIndexes", {}).items():
-        indexes = total["GlobalSecondaryIndexes"]
-        indexes[name] = indexes.get(name, 0.0) + used.get("CapacityUnits", 0.0)
-    return total
 
 
 def boto3_call(request: dict, target: Target) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -448,6 +448,59 @@ def catalog_lines() -> list[str]:
     ]
 
 
+@dataclass
+class QueryCost:
+    """What a pattern's Query consumed over all its pages, as DynamoDB reports it with
+    ReturnConsumedCapacity=INDEXES (API_ConsumedCapacity.html).
+
+    A Query consumes read units for the bytes it reads before any filter, in 4 KB steps,
+    halved for eventually consistent reads (read-write-operations.html), so `scanned`
+    (ScannedCount, items read) against `returned` (Count, items after the filter) shows
+    what a filter costs. `units` is None while the target reported no figure.
+    """
+
+    pages: int = 0
+    scanned: int = 0
+    returned: int = 0
+    units: float | None = None
+    table_units: float = 0.0
+    index_units: dict[str, float] = field(default_factory=dict)
+
+    def add(self, page: Mapping) -> None:
+        """Count one Query answer (a page)."""
+        self.pages += 1
+        self.scanned += int(page.get("ScannedCount", 0))
+        self.returned += int(page.get("Count", 0))
+        consumed = page.get("ConsumedCapacity")
+        if not consumed:
+            return
+        self.units = (self.units or 0.0) + float(consumed.get("CapacityUnits", 0.0))
+        self.table_units += float(consumed.get("Table", {}).get("CapacityUnits", 0.0))
+        for name, used in consumed.get("GlobalSecondaryIndexes", {}).items():
+            units = float(used.get("CapacityUnits", 0.0))
+            self.index_units[name] = self.index_units.get(name, 0.0) + units
+
+    def as_dict(self) -> dict | None:
+        """{"CapacityUnits", "Table", "GlobalSecondaryIndexes": {name: units}}, or None."""
+        if self.units is None:
+            return None
+        return {
+            "CapacityUnits": self.units,
+            "Table": self.table_units,
+            "GlobalSecondaryIndexes": dict(self.index_units),
+        }
+
+    def describe(self) -> str:
+        """One line: units and where they went, pages, items read and returned."""
+        pages = f"{self.pages} page{'s' if self.pages != 1 else ''}"
+        counts = f"{self.scanned} items read, {self.returned} returned, {pages}"
+        if self.units is None:
+            return f"consumed capacity: not reported by the target; {counts}"
+        where = [f"table {self.table_units:g}"] if self.table_units or not self.index_units else []
+        where += [f"{name} {units:g}" for name, units in sorted(self.index_units.items())]
+        return f"consumed capacity: {self.units:g} read units ({', '.join(where)}); {counts}"
+
+
 def run(
     source: object,
     name: str,
@@ -455,24 +508,28 @@ def run(
     *,
     table_name: str = TABLE_NAME,
     page_size: int | None = None,
+    cost: QueryCost | None = None,
 ) -> list[dict]:
     """Run pattern `name` and return every matching item as plain Python values.
 
     `source` is a harness Target, a boto3 DynamoDB Table resource, or a low-level
     DynamoDB client. Follows LastEvaluatedKey through every page; `page_size` sets
-    Query's Limit per page (to see pagination at work on a small table).
+    Query's Limit per page (to see pagination at work on a small table). With `cost`,
+    asks for ReturnConsumedCapacity=INDEXES and adds every page to it.
     """
     pattern = get(name)
     bound = pattern.bind(params)
     client, table_name, low_level = _client_and_table(source, table_name)
     request = pattern.query_request(table_name, bound, low_level=low_level)
+    if cost is not None:
+        request["ReturnConsumedCapacity"] = "INDEXES"
     pagination = {"PageSize": page_size} if page_size else {}
     to_python = _from_dynamodb_json if low_level else _as_is
-    items = [
-        _plain(to_python(raw))
-        for page in client.get_paginator("query").paginate(**request, PaginationConfig=pagination)
-        for raw in page.get("Items", [])
-    ]
+    items = []
+    for page in client.get_paginator("query").paginate(**request, PaginationConfig=pagination):
+        if cost is not None:
+            cost.add(page)
+        items += [_plain(to_python(raw)) for raw in page.get("Items", [])]
     if pattern.sorted_by_table_key:
         items.sort(key=lambda item: (item[PARTITION_KEY], item[SORT_KEY]))
     return items

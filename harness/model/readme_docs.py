@@ -13,6 +13,7 @@ when README.org is stale, and a unit test does the same.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -22,6 +23,9 @@ from harness import REPO_ROOT, HarnessError
 from harness.model import access_patterns, key_design
 
 README = REPO_ROOT / "README.org"
+# Read units each pattern's example consumes on the seed data, measured on DynamoDB Local by
+# `python -m harness.ops.seed_costs` (which rewrites this file and the README).
+SEED_COSTS_FILE = Path(__file__).with_name("seed_costs.json")
 BEGIN = "# BEGIN GENERATED: {name}"
 END = "# END GENERATED: {name}"
 
@@ -85,8 +89,18 @@ def key_design_section() -> list[str]:
     ]
 
 
+def seed_cost_cell(name: str, costs: dict[str, dict]) -> str:
+    """ "0.5 RCU: 3 read, 2 returned" for pattern `name`; "not measured" when absent."""
+    cost = costs.get(name)
+    if not cost or cost.get("units") is None:
+        return "not measured"
+    pages = f", {cost['pages']} pages" if cost["pages"] != 1 else ""
+    return f"{cost['units']:g} RCU: {cost['read']} read, {cost['returned']} returned{pages}"
+
+
 def access_patterns_section() -> list[str]:
-    """pattern -> index -> key condition -> example command."""
+    """pattern -> index -> key condition -> example command, and the example's cost."""
+    costs = json.loads(SEED_COSTS_FILE.read_text()) if SEED_COSTS_FILE.exists() else {}
     rows = [
         [
             pattern.name,
@@ -95,6 +109,7 @@ def access_patterns_section() -> list[str]:
             _verbatim(pattern.describe_key_condition()),
             _verbatim(pattern.describe_filter()),
             f"~{access_patterns.example_command(pattern)}~",
+            seed_cost_cell(pattern.name, costs),
         ]
         for pattern in access_patterns.PATTERNS
     ]
@@ -106,9 +121,16 @@ def access_patterns_section() -> list[str]:
     return [
         "Every pattern is a Query (never a Scan) that follows pagination. Run one with",
         "=invoke query NAME --param value= (=--json= for machines);",
-        "=invoke query --list= lists them.",
+        "=invoke query --list= lists them. /seed cost/ is what the example consumes on",
+        "the seed data (and its =#stats= items): read capacity units (eventually consistent,",
+        "4 KB steps over the bytes read before the filter), items read and returned; measured",
+        "on DynamoDB Local by =python -m harness.ops.seed_costs=. =invoke query= prints the",
+        "same line for any run.",
         "",
-        *org_table(["pattern", "purpose", "index", "key condition", "filter", "example"], rows),
+        *org_table(
+            ["pattern", "purpose", "index", "key condition", "filter", "example", "seed cost"],
+            rows,
+        ),
         *([""] + notes if notes else []),
     ]
 

@@ -7,13 +7,14 @@ queries answered.
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import STATE_ROOT, HarnessError
+from harness import STATE_ROOT, TERRAFORM_DIR, HarnessError
 from harness.emulator import process
 from harness.stack import aws_target
 from harness.stack.targets import AWS, LOCAL, Target, check_name, local
@@ -113,17 +114,63 @@ LOCAL_RECOVERY = (
 )
 
 
-def _stack(target: Target, echo: Echo) -> Stack:
-    return Stack(target, echo=TerraformOutput(target.state_dir / "terraform.log", echo))
+def _stack(target: Target, echo: Echo, extra_vars: dict[str, object] | None = None) -> Stack:
+    return Stack(
+        target,
+        echo=TerraformOutput(target.state_dir / "terraform.log", echo),
+        extra_vars=extra_vars,
+    )
 
 
-def setup(settings: Settings, echo: Echo = print) -> Stack:
-    """Deploy (or converge) the whole stack on the chosen target."""
+VARIABLE = re.compile(r'^variable\s+"(\w+)"', re.M)
+# Set by the harness from the target and the task's flags, never by --var.
+HARNESS_VARIABLES = (
+    "aws_region",
+    "replica_regions",
+    "deletion_protection_enabled",
+    "environment",
+    "lambda_zip_path",
+)
+
+
+def parse_vars(assignments: Sequence[str]) -> dict[str, object]:
+    """Root-module variables from `NAME=VALUE` words (`invoke setup --var`).
+
+    VALUE is read as JSON when it parses (5, true, ["a"]), else as text. Raises
+    HarnessError for a malformed word, a name the root module does not declare, or one
+    the harness sets itself.
+    """
+    declared = set(VARIABLE.findall((TERRAFORM_DIR / "variables.tf").read_text()))
+    chosen: dict[str, object] = {}
+    for word in assignments:
+        name, equals, raw = word.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise HarnessError(f"--var takes NAME=VALUE, not {word!r}")
+        if name in HARNESS_VARIABLES:
+            raise HarnessError(f"--var {name} is set by the harness (use --target or the config)")
+        if name not in declared:
+            raise HarnessError(
+                f"--var {name}: the root module has no such variable; "
+                f"see terraform/README.md for its inputs"
+            )
+        try:
+            chosen[name] = json.loads(raw)
+        except ValueError:
+            chosen[name] = raw
+    return chosen
+
+
+def setup(
+    settings: Settings, echo: Echo = print, extra_vars: dict[str, object] | None = None
+) -> Stack:
+    """Deploy (or converge) the whole stack on the chosen target; `extra_vars` are
+    root-module variables (from `parse_vars`)."""
     require_terraform()
     started = time.monotonic()
     target = running_target(settings, echo)
     step(echo, "Packaging the stream processor Lambda")
-    stack = _stack(target, echo)
+    stack = _stack(target, echo, extra_vars)
     echo(f"    {stack.build_lambda()}")
     step(echo, "terraform init")
     echo(f"    (Terraform's full output goes to {stack.echo.log_file})")

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCal
 
 from __future__ import annotations
 
+import time
 import urllib.request
 
 import boto3
@@ -30,17 +31,23 @@ def running(tmp_path_factory):
     process.stop(state_dir)
 
 
-@pytest.fixture
-def ddb(running):
-    request = urllib.request.Request(running.endpoint_url + "/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=30).close()
-    client = boto3.client(
+def dynamodb(running, **options):
+    """A DynamoDB client for the emulator (`options`: boto3.client's, such as config)."""
+    return boto3.client(
         "dynamodb",
         endpoint_url=running.endpoint_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+        **options,
     )
+
+
+@pytest.fixture
+def ddb(running):
+    request = urllib.request.Request(running.endpoint_url + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=30).close()
+    client = dynamodb(running)
     key = [{"AttributeName": "g", "KeyType": "HASH"}]
     client.create_table(
         TableName=TABLE,
@@ -289,3 +296,120 @@ def test_consumed_reads_the_table_and_index_figures():
     assert capacity.consumed("BatchGetItem", total_only) == [
         capacity.Consumption("t", None, "read", 1.5)
     ]
+
+
+def test_a_gsi_on_demand_maximum_throttles_and_holds_back_the_table_write(running, ddb):
+    """An index's OnDemandThroughput (API_GlobalSecondaryIndex.html,
+    API_UpdateGlobalSecondaryIndexAction.html) is kept and described, and enforced: once the
+    index's write units are spent, a table write that would write it is throttled with
+    IndexWriteMaxOnDemandThroughputExceeded naming the index
+    (throttling-ondemand-capacity-exceeded-mitigation.html, API_ThrottlingReason.html), and
+    the table write does not happen: "For a table write to succeed, the provisioned
+    throughput settings for the table and all of its global secondary indexes must have
+    enough write capacity" (GSI.html#GSI.ThroughputConsiderations). -1 removes the maximum
+    (API_OnDemandThroughput.html)."""
+    from botocore.config import Config
+
+    client = dynamodb(running, config=Config(retries={"total_max_attempts": 1}))
+    client.create_table(
+        TableName="capped-index",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "g")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "OnDemandThroughput": {"MaxWriteRequestUnits": 1},
+            }
+        ],
+    )
+    index = client.describe_table(TableName="capped-index")["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["OnDemandThroughput"] == {"MaxWriteRequestUnits": 1}
+    big = "x" * 5000  # 5 write units on the table and on the index
+    client.put_item(
+        TableName="capped-index", Item={"pk": {"S": "1"}, "g": {"S": "a"}, "v": {"S": big}}
+    )
+    with pytest.raises(client.exceptions.ClientError) as caught:
+        client.put_item(
+            TableName="capped-index", Item={"pk": {"S": "2"}, "g": {"S": "a"}, "v": {"S": big}}
+        )
+    answer = caught.value.response
+    assert answer["Error"]["Code"] == "ThrottlingException"
+    assert answer["throttlingReasons"] == [
+        {
+            "reason": "IndexWriteMaxOnDemandThroughputExceeded",
+            "resource": "arn:aws:dynamodb:us-east-1:123456789012:table/capped-index/index/by-g",
+        }
+    ]
+    assert "Item" not in client.get_item(TableName="capped-index", Key={"pk": {"S": "2"}})
+    client.update_table(
+        TableName="capped-index",
+        GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "by-g", "OnDemandThroughput": {"MaxWriteRequestUnits": -1}}}
+        ],
+    )
+    index = client.describe_table(TableName="capped-index")["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["OnDemandThroughput"] == {"MaxWriteRequestUnits": -1}
+    client.put_item(
+        TableName="capped-index", Item={"pk": {"S": "2"}, "g": {"S": "a"}, "v": {"S": big}}
+    )
+    assert "Item" in client.get_item(TableName="capped-index", Key={"pk": {"S": "2"}})
+
+
+def test_batches_are_throttled_per_item_with_unprocessed_items_and_keys(running, ddb):
+    """BatchWriteItem: "If any requested operations fail because the table's provisioned
+    throughput is exceeded [...] the failed operations are returned in the UnprocessedItems
+    response parameter"; "If none of the items can be processed due to insufficient
+    provisioned throughput on all of the tables in the request, then BatchWriteItem returns"
+    the throttling error (API_BatchWriteItem.html). BatchGetItem the same with UnprocessedKeys,
+    which keep the table's request options (API_BatchGetItem.html). Here the limit is an
+    on-demand maximum (on-demand-capacity-mode-max-throughput.html): 2 write units and 1 read
+    unit per second."""
+    from botocore.config import Config
+
+    client = dynamodb(running, config=Config(retries={"total_max_attempts": 1}))
+    client.create_table(
+        TableName="capped-batch",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        OnDemandThroughput={"MaxWriteRequestUnits": 2, "MaxReadRequestUnits": 1},
+    )
+    one_unit = "x" * 900
+    answer = client.batch_write_item(
+        RequestItems={
+            "capped-batch": [
+                {"PutRequest": {"Item": {"pk": {"S": str(n)}, "v": {"S": one_unit}}}}
+                for n in range(10)
+            ]
+        }
+    )
+    left = answer["UnprocessedItems"]["capped-batch"]
+    assert [entry["PutRequest"]["Item"]["pk"]["S"] for entry in left] == [
+        str(n) for n in range(2, 10)
+    ]
+    written = client.scan(TableName="capped-batch")["Items"]
+    assert sorted(item["pk"]["S"] for item in written) == ["0", "1"]
+
+    keys = [{"pk": {"S": str(n)}} for n in range(10)]
+    answer = client.batch_get_item(
+        RequestItems={"capped-batch": {"Keys": keys, "ProjectionExpression": "pk"}}
+    )
+    unread = answer["UnprocessedKeys"]["capped-batch"]
+    assert len(unread["Keys"]) == 8 and unread["ProjectionExpression"] == "pk"
+    assert len(answer["Responses"]["capped-batch"]) <= 2
+
+    three_units = "x" * 3000
+    big = [
+        {"PutRequest": {"Item": {"pk": {"S": f"b{n}"}, "v": {"S": three_units}}}} for n in range(3)
+    ]
+    time.sleep(1.5)  # the write bucket refills to its 2 units
+    client.batch_write_item(RequestItems={"capped-batch": big})  # one goes, spends 3 units
+    with pytest.raises(client.exceptions.ClientError) as caught:
+        client.batch_write_item(RequestItems={"capped-batch": big})
+    assert caught.value.response["Error"]["Code"] == "ThrottlingException"
+    assert caught.value.response["throttlingReasons"][0]["reason"] == (
+        "TableWriteMaxOnDemandThroughputExceeded"
+    )

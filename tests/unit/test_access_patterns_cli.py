@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from pathlib import Path
 
 import pytest
 from access_pattern_cases import create_table, keys
@@ -58,6 +60,26 @@ def test_a_query_prints_a_readable_table(user_env):
     rows = [line.split()[1] for line in lines if line.startswith("course#101 ")]
     assert rows == ["student#201", "student#202", "student#203"]
     assert "(3 items)" in result.stdout
+
+
+def test_a_query_prints_what_it_consumed_and_what_its_filter_dropped(user_env):
+    """ReturnConsumedCapacity=INDEXES (API_ConsumedCapacity.html): a Query reads in 4 KB
+    units, halved for eventually consistent reads, counting the items read before the
+    filter (read-write-operations.html). course-with-roster's filter drops the course's
+    assignments, which it still reads; student-by-id is charged to its index."""
+    running = process.find(Path(user_env["HARNESS_STATE_DIR"]) / "local")
+    if process.status_of(running.endpoint_url).get("data_plane") != "dynamodb-local":
+        pytest.skip("AWS's capacity figures come from the DynamoDB Local data plane")
+    roster = invoke(user_env, "course-with-roster", "--course", "101")
+    assert roster.returncode == 0, roster.stderr
+    line = roster.stdout.splitlines()[-1]
+    assert line.startswith("consumed capacity: 0.5 read units (table 0.5); "), line
+    read, returned = (int(n) for n in re.findall(r"(\d+) items read, (\d+) returned", line)[0])
+    assert read > returned, f"the filter should drop items it read: {line}"
+    by_index = invoke(user_env, "student-by-id", "--student", "201", "--json")
+    assert by_index.returncode == 0, by_index.stderr
+    assert "consumed capacity: 0.5 read units (studentID-index 0.5)" in by_index.stderr
+    json.loads(by_index.stdout)  # stdout stays JSON
 
 
 def test_json_output_is_the_items(user_env):

@@ -85,3 +85,13 @@ def test_check_mode_exits_non_zero_on_a_stale_readme_and_changes_nothing(tmp_pat
     assert readme.read_text() == MARKED
     assert readme_docs.main([str(readme)]) == 0
     assert readme_docs.main(["--check", str(readme)]) == 0
+
+
+def test_a_seed_cost_cell_gives_units_items_and_pages_when_more_than_one():
+    costs = {
+        "one": {"units": 0.5, "read": 8, "returned": 5, "pages": 1},
+        "two": {"units": 1.5, "read": 300, "returned": 300, "pages": 2},
+    }
+    assert readme_docs.seed_cost_cell("one", costs) == "0.5 RCU: 8 read, 5 returned"
+    assert readme_docs.seed_cost_cell("two", costs) == "1.5 RCU: 300 read, 300 returned, 2 pages"
+    assert readme_docs.seed_cost_cell("three", costs) == "not measured"

@@ -123,3 +123,29 @@ def test_a_limited_gsi_holds_back_table_writes(frozen_clock):
             "resource": "arn:aws:dynamodb:us-east-1:123456789012:table/t/index/g",
         }
     ]
+
+
+def test_a_batch_takes_the_items_that_fit_and_holds_back_the_rest(frozen_clock):
+    """Per-item throttling of BatchWriteItem (API_BatchWriteItem.html, UnprocessedItems):
+    the table has 3 write units left and its GSI 2, so two 1-unit puts go and three are
+    held back by the index (a limited GSI holds back table writes, GSI.html), counted as
+    one throttle holding back 3 items (ten items are "ten events", metrics-dimensions.html).
+    A table without limits takes the whole batch."""
+    throttle = Throttle()
+    description = {
+        "TableName": "t",
+        "KeySchema": KEYS,
+        "GlobalSecondaryIndexes": [
+            {"IndexName": "g", "OnDemandThroughput": {"MaxWriteRequestUnits": 2}}
+        ],
+    }
+    throttle.configure(NS, description, {"MaxWriteRequestUnits": 3})
+    puts = [{"PutRequest": {"Item": {"pk": {"S": str(n)}}}} for n in range(5)]
+    split = throttle.split_batch(NS, "BatchWriteItem", {"RequestItems": {"t": puts}})
+    assert split.request["RequestItems"] == {"t": puts[:2]}
+    assert split.unprocessed == {"t": puts[2:]}
+    ((throttled, items),) = split.throttles
+    assert items == 3
+    assert throttled.reasons[0]["reason"] == "IndexWriteMaxOnDemandThroughputExceeded"
+    unlimited = throttle.split_batch(NS, "BatchWriteItem", {"RequestItems": {"other": puts}})
+    assert unlimited.request["RequestItems"] == {"other": puts} and not unlimited.throttles

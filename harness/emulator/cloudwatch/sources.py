@@ -92,15 +92,16 @@ class DynamoDBMetrics:
                     float(document.get("Count", 0)),
                 )
 
-    def throttled(self, namespace: Any, operation: str, throttled: Any) -> None:
-        """One request throttled (data_plane.throttling.Throttled): <Read|Write>ThrottleEvents
-        for the table or index, ThrottledRequests for the table and operation."""
+    def throttled(self, namespace: Any, operation: str, throttled: Any, events: int = 1) -> None:
+        """One request throttled (data_plane.throttling.Throttled), `events` of its items
+        (a batch's held-back items): <Read|Write>ThrottleEvents for the table or index by
+        `events`, ThrottledRequests for the table and operation by one (metrics-dimensions.html)."""
         account, region = namespace.account, namespace.region
         dims: tuple[tuple[str, str], ...] = (("TableName", throttled.table),)
         if throttled.index is not None:
             dims += (("GlobalSecondaryIndexName", throttled.index),)
         name = "ReadThrottleEvents" if throttled.kind == "read" else "WriteThrottleEvents"
-        self.recorder.add(account, region, DYNAMODB, name, dims, 1.0)
+        self.recorder.add(account, region, DYNAMODB, name, dims, float(events))
         request_dims = (("TableName", throttled.table), ("Operation", operation))
         self.recorder.add(account, region, DYNAMODB, "ThrottledRequests", request_dims, 1.0)
 

@@ -41,7 +41,7 @@ from harness.emulator.data_plane.client import (
 from harness.emulator.data_plane.global_tables import GlobalTables, ReplicaError
 from harness.emulator.data_plane.mirror import StreamMirror
 from harness.emulator.data_plane.tables import TableRegistry, kms_key_arn
-from harness.emulator.data_plane.throttling import Throttle
+from harness.emulator.data_plane.throttling import BATCH_OPERATIONS, Throttle
 
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 WRITE_OPERATIONS = frozenset(
@@ -209,6 +209,9 @@ class DataPlaneProxy:
                 for k in ("Tags", "TableClass", "OnDemandThroughput", "SSESpecification")
                 if k in request
             }
+            index_limits = _pop_index_on_demand(request)
+            if index_limits:
+                held["IndexOnDemandThroughput"] = index_limits
             if operation == "UpdateTable" and held and _nothing_else_to_update(request):
                 extras = self.tables.get(namespace, request.get("TableName", ""))
                 self._describe(namespace, request["TableName"])  # the table must exist
@@ -217,9 +220,19 @@ class DataPlaneProxy:
                 return 200, json.dumps({"TableDescription": description}).encode()
             body = json.dumps(request).encode()
         measured = prefix == DYNAMODB_TARGET and operation in capacity.CAPACITY_OPERATIONS
+        unprocessed: dict[str, Any] = {}
         if measured:
             throttled = self.throttle.check(namespace, operation, request)
-            if throttled is not None:
+            if throttled is None and operation in BATCH_OPERATIONS:
+                split = self.throttle.split_batch(namespace, operation, request)
+                for held_back, items in split.throttles:
+                    if self.observer is not None:
+                        self.observer.throttled(namespace, operation, held_back, events=items)
+                if split.throttles and not split.admitted:
+                    return _throttled(split.throttles[0][0])
+                if split.throttles:
+                    request, unprocessed = split.request, split.unprocessed
+            elif throttled is not None:
                 if self.observer is not None:
                     self.observer.throttled(namespace, operation, throttled)
                 return _throttled(throttled)
@@ -237,7 +250,9 @@ class DataPlaneProxy:
             status, answer = send()
         answer = to_public(answer, namespace)
         if measured:
-            answer = self._measured(namespace, operation, request, status, answer, asked, started)
+            answer = self._measured(
+                namespace, operation, request, status, answer, asked, started, unprocessed
+            )
         elif self.observer is not None and prefix == DYNAMODB_TARGET:
             self.observer.observe(namespace, operation, request, status, None, 0.0)
         if status >= 300:
@@ -262,8 +277,10 @@ class DataPlaneProxy:
         answer: bytes,
         asked: str,
         started: float,
+        unprocessed: dict[str, Any] | None = None,
     ) -> bytes:
-        """The answer with only the ConsumedCapacity the caller asked for; tells the observer."""
+        """The answer with only the ConsumedCapacity the caller asked for, and a batch's
+        held-back items added to its UnprocessedItems / UnprocessedKeys; tells the observer."""
         latency = time.perf_counter() - started
         try:
             document = json.loads(answer)
@@ -275,6 +292,14 @@ class DataPlaneProxy:
             return answer
         self.throttle.charge(namespace, operation, request, capacity.consumed(operation, document))
         capacity.shape(document, asked)
+        if unprocessed:
+            member = "UnprocessedKeys" if operation == "BatchGetItem" else "UnprocessedItems"
+            merged = document.setdefault(member, {})
+            for table, part in unprocessed.items():
+                if operation == "BatchGetItem":
+                    merged.setdefault(table, {**part, "Keys": []})["Keys"].extend(part["Keys"])
+                else:
+                    merged.setdefault(table, []).extend(part)
         return json.dumps(document).encode()
 
     def _table_answer(
@@ -405,6 +430,11 @@ def _keep(extras, held: dict[str, Any], namespace: Namespace) -> None:
         extras.table_class = held["TableClass"]
     if "OnDemandThroughput" in held:
         extras.on_demand_throughput = held["OnDemandThroughput"]
+    for index, limit in (held.get("IndexOnDemandThroughput") or {}).items():
+        if limit is None:
+            extras.index_on_demand_throughput.pop(index, None)
+        else:
+            extras.index_on_demand_throughput[index] = limit
     if "SSESpecification" in held:
         spec = held["SSESpecification"]
         enabled = spec.get("Enabled", extras.sse_kms_key_arn is not None)
@@ -437,6 +467,43 @@ def _check_enums(request: dict[str, Any]) -> None:
                 f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
                 f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]",
             )
+
+
+def _pop_index_on_demand(request: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
+    """Take every global secondary index's OnDemandThroughput out of a CreateTable or
+    UpdateTable request (in place): {index name: limit, or None for a deleted index}.
+
+    DynamoDB Local 3.3.0 refuses an index's OnDemandThroughput in CreateTable ("Global
+    Secondary Index's read and write throughput must be at least 1"), so the emulator keeps
+    it (API_GlobalSecondaryIndex.html, API_UpdateGlobalSecondaryIndexAction.html,
+    API_CreateGlobalSecondaryIndexAction.html). An Update that only set it is dropped.
+    """
+    found: dict[str, dict[str, Any] | None] = {}
+    for index in request.get("GlobalSecondaryIndexes") or []:
+        if isinstance(index, dict) and "OnDemandThroughput" in index:
+            found[index.get("IndexName", "")] = index.pop("OnDemandThroughput")
+    updates = request.get("GlobalSecondaryIndexUpdates")
+    if not isinstance(updates, list):
+        return found
+    kept = []
+    for update in updates:
+        for action in ("Create", "Update"):
+            body = update.get(action) if isinstance(update, dict) else None
+            if isinstance(body, dict) and "OnDemandThroughput" in body:
+                found[body.get("IndexName", "")] = body.pop("OnDemandThroughput")
+                if action == "Update" and set(body) <= {"IndexName"}:
+                    update = None
+                    break
+        deleted = update.get("Delete") if isinstance(update, dict) else None
+        if isinstance(deleted, dict):
+            found[deleted.get("IndexName", "")] = None
+        if update is not None:
+            kept.append(update)
+    if kept:
+        request["GlobalSecondaryIndexUpdates"] = kept
+    else:
+        del request["GlobalSecondaryIndexUpdates"]
+    return found
 
 
 def _nothing_else_to_update(request: dict[str, Any]) -> bool:

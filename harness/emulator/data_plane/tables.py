@@ -12,7 +12,9 @@ table descriptions:
 - TimeToLive: the attribute name and status. DynamoDB Local is never told, so
   its own expiry never deletes an item; the emulator's sweeper does.
 - RestoreSummary of a restored table (pitr.py, restore.py); CREATING while it fills.
-- TableClass and OnDemandThroughput as last set.
+- TableClass and OnDemandThroughput as last set, for the table and for each global
+  secondary index (DynamoDB Local refuses an index's OnDemandThroughput in CreateTable:
+  "Global Secondary Index's read and write throughput must be at least 1").
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class TableExtras:
     restore_summary: dict[str, Any] | None = None  # a restored table's RestoreSummary
     table_class: str | None = None
     on_demand_throughput: dict[str, Any] | None = None
+    # OnDemandThroughput of each global secondary index that has one, by index name.
+    index_on_demand_throughput: dict[str, dict[str, Any]] = field(default_factory=dict)
     sse_kms_key_arn: str | None = None  # set when server-side encryption with KMS is on
 
     def ttl_description(self) -> dict[str, Any]:
@@ -57,6 +61,9 @@ class TableExtras:
                 "ProvisionedThroughput",
                 {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
             )
+            held = self.index_on_demand_throughput.get(index.get("IndexName"))
+            if held is not None:
+                index["OnDemandThroughput"] = dict(held)
         if self.sse_kms_key_arn is not None:
             description["SSEDescription"] = {
                 "Status": "ENABLED",

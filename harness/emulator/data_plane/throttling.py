@@ -25,20 +25,32 @@ its consumed capacity afterwards (the units are known only then), so a bucket ma
 below zero and the next requests wait for it to refill. A write is checked against every
 limited GSI of its table, as a throttled GSI write holds back the table write
 (GSI.html#GSI.ThroughputConsiderations). Throttled requests consume nothing.
+
+Batches are throttled per item, as AWS documents for BatchWriteItem and BatchGetItem
+(API_BatchWriteItem.html, API_BatchGetItem.html): the items that fit the capacity left go
+ahead, the rest come back in UnprocessedItems / UnprocessedKeys, and only when no item of
+any table can be processed does the whole call fail with the throttling exception. What an
+item will consume is estimated before it runs (a put by its size in 1 KB units, a delete
+as one unit, a read as half a unit, one if strongly consistent); what it consumed is
+charged afterwards from DynamoDB Local's figures, as for single requests. Every held-back
+item is one Read/WriteThrottleEvent, the batch one ThrottledRequest (metrics-dimensions.html:
+"a BatchGetItem that reads 10 items is processed as ten GetItem events").
 """
 
 from __future__ import annotations
 
+import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.emulator import clock
-from harness.emulator.data_plane.capacity import Consumption, kind_of
+from harness.emulator.data_plane.capacity import Consumption, item_size, kind_of
 
 PARTITION_UNITS_PER_SECOND = {"read": 3000.0, "write": 1000.0}
 BURST_SECONDS = 300.0
 SINGLE_ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem"})
+BATCH_OPERATIONS = frozenset({"BatchWriteItem", "BatchGetItem"})
 PROVISIONED_MESSAGE = (
     "The level of configured provisioned throughput for the table was exceeded. "
     "Consider increasing your provisioning level with the UpdateTable API."
@@ -73,6 +85,30 @@ class Throttled:
     table: str
     index: str | None
     kind: str
+
+
+@dataclass
+class BatchSplit:
+    """A batch divided by the capacity left: `request` holds what may run (RequestItems of
+    the admitted items only), `unprocessed` what comes back to the caller in AWS's shape
+    (UnprocessedItems or UnprocessedKeys), `throttles` each table's throttle with the number
+    of items it held back."""
+
+    request: dict[str, Any]
+    unprocessed: dict[str, Any] = field(default_factory=dict)
+    throttles: list[tuple[Throttled, int]] = field(default_factory=list)
+
+    @property
+    def admitted(self) -> bool:
+        return bool(self.request.get("RequestItems"))
+
+
+def _estimate(operation: str, entry: Any, consistent: bool) -> float:
+    """Units one batch item will consume, before it runs (see the module docstring)."""
+    if operation == "BatchGetItem":
+        return 1.0 if consistent else 0.5
+    item = (entry.get("PutRequest") or {}).get("Item") if isinstance(entry, dict) else None
+    return float(max(1, math.ceil(item_size(item) / 1024))) if item else 1.0
 
 
 def _bucket(rate: float, limit_type: str, now: float) -> Bucket:
@@ -191,6 +227,59 @@ class Throttle:
                         )
         return None
 
+    def split_batch(self, namespace: Any, operation: str, request: dict[str, Any]) -> BatchSplit:
+        """Which items of a BatchWriteItem or BatchGetItem fit the capacity left.
+
+        Items are taken in order per table while every limit the table's items draw on
+        (the table's, and each limited GSI's for writes) has capacity left after the
+        items already taken; the rest are held back.
+        """
+        kind = kind_of(operation)
+        tables = request.get("RequestItems")
+        split = BatchSplit(dict(request))
+        if not isinstance(tables, dict):
+            return split
+        admitted: dict[str, Any] = {}
+        now = clock.monotonic()
+        with self._lock:
+            for table, entries in tables.items():
+                limits = self._limits.get((namespace, table), {})
+                wanted = [
+                    key for key in limits if key[1] == kind and (kind == "write" or key[0] is None)
+                ]
+                levels = {}
+                for index, k in wanted:
+                    bucket = self._buckets.get((namespace, table, index, k))
+                    if bucket is None:
+                        rate, limit_type = limits[(index, k)]
+                        bucket = self._buckets[(namespace, table, index, k)] = _bucket(
+                            rate, limit_type, now
+                        )
+                    bucket.refill(now)
+                    levels[(index, k)] = bucket.level
+                items = entries.get("Keys", []) if kind == "read" else entries
+                consistent = kind == "read" and bool(entries.get("ConsistentRead"))
+                taken, held, blocker = [], [], None
+                for entry in items if isinstance(items, list) else []:
+                    empty = next((key for key in wanted if levels[key] <= 0), None)
+                    if empty is not None:
+                        held.append(entry)
+                        blocker = blocker or empty
+                        continue
+                    taken.append(entry)
+                    units = _estimate(operation, entry, consistent)
+                    for key in wanted:
+                        levels[key] -= units
+                if held:
+                    index, k = blocker
+                    throttle = _throttled(namespace, table, index, k, limits[blocker][1])
+                    split.throttles.append((throttle, len(held)))
+                    split.unprocessed[table] = _batch_part(kind, entries, held)
+                if taken:
+                    admitted[table] = _batch_part(kind, entries, taken)
+        split.request["RequestItems"] = admitted
+        return split
+
     def charge(
         self, namespace: Any, operation: str, request: dict[str, Any], used: list[Consumption]
     ) -> None:
@@ -237,3 +326,10 @@ def _throttled(
     else:
         code, message = "ProvisionedThroughputExceededException", PROVISIONED_MESSAGE
     return Throttled(code, message, [{"reason": reason, "resource": resource}], table, index, kind)
+
+
+def _batch_part(kind: str, entries: Any, chosen: list) -> Any:
+    """A table's RequestItems entry holding only `chosen` items (reads keep their options)."""
+    if kind == "read":
+        return {**entries, "Keys": chosen}
+    return chosen

@@ -53,6 +53,24 @@ resource "aws_dynamodb_table" "this" {
       range_key          = index.value.range_key
       projection_type    = index.value.projection_type
       non_key_attributes = length(index.value.non_key_attributes) > 0 ? index.value.non_key_attributes : null
+
+      dynamic "on_demand_throughput" {
+        for_each = index.value.max_read_request_units != null || index.value.max_write_request_units != null ? [index.value] : []
+        content {
+          max_read_request_units  = on_demand_throughput.value.max_read_request_units
+          max_write_request_units = on_demand_throughput.value.max_write_request_units
+        }
+      }
+    }
+  }
+
+  # An optional ceiling on what the table may consume per second (on-demand maximum
+  # throughput); requests above it are throttled instead of billed.
+  dynamic "on_demand_throughput" {
+    for_each = var.max_read_request_units != null || var.max_write_request_units != null ? [1] : []
+    content {
+      max_read_request_units  = var.max_read_request_units
+      max_write_request_units = var.max_write_request_units
     }
   }
 

@@ -35,6 +35,9 @@ variable "global_secondary_indexes" {
     range_key_type     = optional(string, "S")
     projection_type    = optional(string, "ALL")
     non_key_attributes = optional(list(string), [])
+    # On-demand maximum throughput of the index (OnDemandThroughput); null: no maximum.
+    max_read_request_units  = optional(number)
+    max_write_request_units = optional(number)
   }))
   default = [
     { name = "studentID-index", hash_key = "studentID" },
@@ -62,8 +65,39 @@ variable "global_secondary_indexes" {
     error_message = "projection_type must be ALL, KEYS_ONLY or INCLUDE, and non_key_attributes is set exactly when it is INCLUDE."
   }
   validation {
+    condition = alltrue(flatten([
+      for index in var.global_secondary_indexes : [
+        for units in [index.max_read_request_units, index.max_write_request_units] :
+        units == null ? true : (units >= 1 && floor(units) == units)
+      ]
+    ]))
+    error_message = "An index's max_read_request_units and max_write_request_units must be whole numbers of at least 1, or null for no maximum."
+  }
+  validation {
     condition     = length(var.global_secondary_indexes) <= 20
     error_message = "DynamoDB allows at most 20 global secondary indexes per table."
+  }
+}
+
+variable "max_read_request_units" {
+  description = "On-demand maximum read request units per second for the table (OnDemandThroughput); reads above it are throttled. null: no maximum."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_read_request_units == null ? true : (var.max_read_request_units >= 1 && floor(var.max_read_request_units) == var.max_read_request_units)
+    error_message = "max_read_request_units must be a whole number of at least 1, or null for no maximum."
+  }
+}
+
+variable "max_write_request_units" {
+  description = "On-demand maximum write request units per second for the table (OnDemandThroughput); writes above it are throttled. null: no maximum."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_write_request_units == null ? true : (var.max_write_request_units >= 1 && floor(var.max_write_request_units) == var.max_write_request_units)
+    error_message = "max_write_request_units must be a whole number of at least 1, or null for no maximum."
   }
 }
 
