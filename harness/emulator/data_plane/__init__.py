@@ -99,6 +99,8 @@ class DataPlane:
         self.backups.reset()
         self.mirror.reset()
         self.global_tables.reset()
+        if self.proxy is not None:
+            self.proxy.throttle.reset()  # the reset clock would otherwise drain old buckets
 
     def status(self) -> dict[str, str]:
         return {

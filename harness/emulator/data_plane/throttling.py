@@ -70,7 +70,9 @@ class Bucket:
     limit_type: str  # ProvisionedThroughputExceeded | MaxOnDemandThroughputExceeded | KeyRange...
 
     def refill(self, now: float) -> None:
-        self.level = min(self.capacity, self.level + (now - self.updated) * self.rate)
+        # The clock goes back to real time on an emulator reset: never drain on that.
+        elapsed = max(0.0, now - self.updated)
+        self.level = min(self.capacity, self.level + elapsed * self.rate)
         self.updated = now
 
 
