@@ -149,3 +149,15 @@ def test_a_batch_takes_the_items_that_fit_and_holds_back_the_rest(frozen_clock):
     assert throttled.reasons[0]["reason"] == "IndexWriteMaxOnDemandThroughputExceeded"
     unlimited = throttle.split_batch(NS, "BatchWriteItem", {"RequestItems": {"other": puts}})
     assert unlimited.request["RequestItems"] == {"other": puts} and not unlimited.throttles
+
+
+def test_a_clock_that_goes_back_does_not_drain_a_bucket(frozen_clock):
+    """An emulator reset puts its clock back to real time (harness.emulator.clock); a
+    bucket last refilled at a later emulated time must not lose capacity for it, or a key
+    written before a test advanced the clock a day would stay throttled after a reset."""
+    throttle = Throttle()
+    throttle.configure(NS, {"TableName": "t", "KeySchema": KEYS}, {"MaxWriteRequestUnits": 5})
+    frozen_clock[0] += 86_400
+    assert put(throttle) is None
+    frozen_clock[0] -= 86_400
+    assert put(throttle) is None

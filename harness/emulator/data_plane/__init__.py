@@ -112,6 +112,8 @@ class DataPlane:
         self.backups.reset()
         self.mirror.reset()
         self.global_tables.reset()
+        if self.proxy is not None:
+            self.proxy.throttle.reset()  # the reset clock would otherwise drain old buckets
 
     def _table_names(self, namespace) -> list[str]:
         """Every table in `namespace`, following ListTables' pages (100 names each)."""
