@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 import threading
 from typing import Any
 
@@ -160,17 +160,30 @@ class LambdaMetrics:
         return invoke_measured
 
 
+_CREATION_TIME = re.compile(rb'"ApproximateCreationDateTime": ?(-?[0-9][0-9.eE+-]*)')
+
+
 def iterator_age_ms(payload: bytes) -> float | None:
-    """For a stream batch, the age in ms of its last record now; None for other events."""
+    """For a stream batch, the age in ms of its last record now; None for other events.
+
+    The batch's last ApproximateCreationDateTime is found with a scan of the payload rather
+    than by parsing it again: it runs on every invocation, and parsing a 100-record batch
+    cost the poller about a tenth of its throughput (bench/stream_throughput.py). Only a
+    bare number matches, never an item attribute of that name (an image holds {"N": "..."}).
+    """
     if (
         b'"eventSource": "aws:dynamodb"' not in payload
         and b'"eventSource":"aws:dynamodb"' not in payload
     ):
         return None
+    last = None
+    for last in _CREATION_TIME.finditer(payload):
+        pass
+    if last is None:
+        return None
     try:
-        records = json.loads(payload)["Records"]
-        created = float(records[-1]["dynamodb"]["ApproximateCreationDateTime"])
-    except (ValueError, KeyError, IndexError, TypeError):
+        created = float(last.group(1))
+    except ValueError:
         return None
     return max(0.0, (clock.now() - created) * 1000)
 
