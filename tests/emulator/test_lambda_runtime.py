@@ -238,6 +238,45 @@ def test_prints_and_start_end_report_lines_land_in_cloudwatch_logs(
     assert "processing o1001" in base64.b64decode(response["LogResult"]).decode()
 
 
+def test_each_invocations_output_is_logged_once_past_the_log_file_rollover(
+    lambda_client, create_function, local_target
+):
+    """Every line a warm function prints reaches CloudWatch Logs once, in the invocation
+    that printed it, also across the point where the runtime empties its log file
+    (worker.LOG_TRUNCATE_BYTES, 1 MiB): five invocations of 300 KB each cross it.
+
+    AWS: "Lambda automatically captures all logs ... and sends them to CloudWatch Logs"
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html); LogType=Tail returns
+    the last 4 KB of the invocation's own log
+    (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_RequestSyntax).
+    """
+    create_function(
+        """
+        def handler(event, context):
+            print("x" * 300_000)
+            print("marker", event["n"])
+            return event["n"]
+        """,
+        name="chatty",
+    )
+    for n in range(5):
+        response, result = invoke(lambda_client, "chatty", {"n": n}, LogType="Tail")
+        assert result == n
+        tail = base64.b64decode(response["LogResult"]).decode()
+        assert f"marker {n}" in tail
+        assert all(f"marker {m}" not in tail for m in range(5) if m != n)
+
+    logs = local_target.client("logs")
+    messages = [
+        event["message"]
+        for page in logs.get_paginator("filter_log_events").paginate(
+            logGroupName="/aws/lambda/chatty", filterPattern="marker"
+        )
+        for event in page["events"]
+    ]
+    assert sorted(messages) == [f"marker {n}" for n in range(5)]
+
+
 def test_boto3_inside_the_handler_reaches_the_emulator(
     lambda_client, create_function, local_target
 ):
