@@ -256,6 +256,18 @@ def _find_shard(stream_arn: str) -> StreamShard | None:
     return table.stream_shard
 
 
+def _latest_position(stream_arn: str) -> int:
+    """Where LATEST starts for a new mapping: just after the newest record now in the shard.
+
+    AWS: LATEST "start reading just after the most recent stream record in the shard, so
+    that you always read the most recent data in the shard"
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html).
+    moto's shards take their records at the write, so the process-wide counter is that
+    point; the DynamoDB Local data plane replaces this hook (it reads the stream first).
+    """
+    return streams.next_sequence_number()
+
+
 def _lane_key(shard: StreamShard) -> Callable[[streams.StreamRecord], bytes]:
     """The bytes that decide a record's lane: its partition key value.
 
@@ -344,7 +356,9 @@ class MappingRunner:
             self.checkpoint = None
         if self.checkpoint is None:
             if esm.starting_position == "LATEST":
-                self.checkpoint = getattr(esm, "emulator_latest_position", 0)
+                if not hasattr(esm, "emulator_latest_position"):
+                    return False  # CreateEventSourceMapping has not finished fixing it yet
+                self.checkpoint = esm.emulator_latest_position
             else:
                 self.checkpoint = 0
         records = streams.records_from(shard, self.checkpoint, SCAN_LIMIT)
@@ -671,7 +685,8 @@ def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Ev
         esm_permissions.check_at_create(
             function.role, spec["EventSourceArn"], _on_failure_destination(spec)
         )
-    latest = streams.next_sequence_number()
+    # Fixed before the mapping exists, so that the poller never sees it without a position.
+    latest = _latest_position(spec["EventSourceArn"]) if stream_source else 0
     esm = _original_create(self, spec)
     if stream_source:
         esm.function_arn = target

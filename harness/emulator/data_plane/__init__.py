@@ -10,11 +10,12 @@ answers the continuous-backups and restore APIs; it hooks in through
 `DataPlaneProxy.point_in_time`, the proxy's `handlers` and `Client.observers`;
 on-demand backups (backups.py) answer through the proxy's `handlers` too.
 
-Two hooks into the stream-mapping extension (checked by
+Three hooks into the stream-mapping extension (checked by
 tests/emulator/test_data_plane.py): the poller finds a stream's records through
-`stream_mappings._find_shard`, and moto's CreateEventSourceMapping, which only
+`stream_mappings._find_shard`, a LATEST mapping's first position comes from
+`stream_mappings._latest_position`, and moto's CreateEventSourceMapping, which only
 knows moto's own streams, is reached through `stream_mappings._original_create`;
-both are pointed at DynamoDB Local's streams here.
+all are pointed at DynamoDB Local's streams here.
 """
 
 from __future__ import annotations
@@ -157,7 +158,6 @@ class DataPlane:
                 client.call(namespace, "Streams.DescribeStream", {"StreamArn": arn, "Limit": 1})
             except DynamoDBLocalError:
                 raise RESTError("ResourceNotFoundException", "Invalid EventSourceArn") from None
-            self.mirror.catch_up_all()  # so LATEST starts after every record written so far
             spec = {
                 **spec,
                 "RegionName": backend.region_name,
@@ -196,4 +196,5 @@ def install(emulator: Any) -> None:
     # What the moto data plane installs as separate extensions, this one provides itself.
     emulator.installed.extend(["global_tables", "ttl_sweeper"])
     stream_mappings._find_shard = plane.mirror.find_shard
+    stream_mappings._latest_position = plane.mirror.latest_position
     stream_mappings._original_create = plane.create_stream_mapping(stream_mappings._original_create)

@@ -28,7 +28,12 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.emulator import clock, streams
-from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
+from harness.emulator.data_plane.client import (
+    Client,
+    DynamoDBLocalError,
+    Namespace,
+    namespace_of_arn,
+)
 from harness.emulator.periodic import Worker
 
 log = logging.getLogger(__name__)
@@ -266,6 +271,26 @@ class StreamMirror:
         with self._streams_lock:
             mirrored = self._streams.get(stream_arn)
         return mirrored.shard if mirrored else None
+
+    def latest_position(self, stream_arn: str) -> int:
+        """The sequence number just after the stream's newest record as DynamoDB Local has
+        it now (LATEST for a new mapping); 0 for an empty or unknown stream.
+
+        The stream is read up to date first, under its lock, so every write DynamoDB Local
+        acknowledged before this call is behind the position. Per stream: another
+        namespace's DynamoDB Local numbers its records on its own counter, so the
+        process-wide `streams.next_sequence_number()` could lie far past this stream's next
+        record and make the mapping skip it.
+        """
+        namespace = namespace_of_arn(stream_arn)
+        if namespace is None:
+            return 0
+        table = stream_arn.split(":", 5)[5].split("/")[1]
+        self.catch_up(namespace, stream_arn, table)
+        shard = self.find_shard(stream_arn)
+        if shard is None or not shard.items:
+            return 0
+        return shard.items[-1].sequence + 1
 
     def annotate(self, namespace: Namespace, stream_arn: str, records: list[dict]) -> None:
         """Give records from a user's GetRecords the time and identity this copy has."""
