@@ -9,7 +9,9 @@ internals and may run background workers. Each extension is a module with an
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
+import logging
 import os
 import sys
 import threading
@@ -53,7 +55,11 @@ def extensions_for(data_plane: str) -> tuple[str, ...]:
     return DYNAMODB_LOCAL_EXTENSIONS if data_plane == "dynamodb-local" else EXTENSIONS
 
 
+log = logging.getLogger(__name__)
+
 STATUS_PATH = "/_emulator/status"
+# How long a reset waits for workers and requests in flight to end before it goes on.
+RESET_DRAIN_SECONDS = 30.0
 CLOCK_PATH = "/_emulator/clock"
 
 
@@ -91,8 +97,12 @@ class Emulator:
     # Objects one extension offers the others, by name (e.g. "dynamodb_metrics"), so that
     # extensions need not import each other.
     shared: dict[str, object] = field(default_factory=dict)
-    _workers: list[tuple[Callable[[], None], Callable[[], None]]] = field(default_factory=list)
+    _workers: list[RegisteredWorker] = field(default_factory=list)
+    _before_reset: list[Callable[[], None]] = field(default_factory=list)
     _reset_callbacks: list[Callable[[], None]] = field(default_factory=list)
+    _requests: RequestsInFlight = field(default_factory=lambda: RequestsInFlight())
+    _serving: bool = False
+    _reset_lock: threading.Lock = field(default_factory=threading.Lock)
     _middlewares: list[Callable[[Callable], Callable]] = field(default_factory=list)
     _before_serving: list[Callable[[], None]] = field(default_factory=list)
     _status: list[Callable[[], dict[str, str]]] = field(default_factory=list)
@@ -102,9 +112,17 @@ class Emulator:
     def endpoint_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def add_worker(self, start: Callable[[], None], stop: Callable[[], None]) -> None:
-        """Register a background worker, started once the server answers."""
-        self._workers.append((start, stop))
+    def add_worker(
+        self, start: Callable[[], None], stop: Callable[[], object], *, drained_by_reset=True
+    ) -> None:
+        """Register a background worker, started once the server answers.
+
+        `stop()` must return only when the worker has ended (periodic.Worker.stop does).
+        A reset stops every worker `drained_by_reset` before it deletes anything and starts
+        it again afterwards, so nothing a worker began before the reset writes after it;
+        False is for what only an emulator stop may end (DynamoDB Local's process).
+        """
+        self._workers.append(RegisteredWorker(start, stop, drained_by_reset))
 
     def add_middleware(self, wrap: Callable[[Callable], Callable]) -> None:
         """Put a WSGI middleware in front of moto's app: `wrap(app)` returns the new app."""
@@ -129,17 +147,49 @@ class Emulator:
         if self._on_failure is not None:
             self._on_failure(line)
 
+    def before_reset(self, callback: Callable[[], None]) -> None:
+        """Run `callback` when a reset begins, before the workers are stopped (e.g. to end
+        function invocations in flight, so that the poller's runners stop at once)."""
+        self._before_reset.append(callback)
+
     def on_reset(self, callback: Callable[[], None]) -> None:
-        """Run `callback` when moto's state is reset (POST /moto-api/reset)."""
+        """Run `callback` when moto's state is reset (POST /moto-api/reset), while every
+        background worker is stopped."""
         self._reset_callbacks.append(callback)
 
-    def run_reset_callbacks(self) -> None:
-        for callback in self._reset_callbacks:
-            callback()
+    def reset(self, reset_moto: Callable[[], object]) -> object:
+        """A whole reset: quiesce, `reset_moto()`, the reset callbacks, then resume.
+
+        Quiescing ends function invocations in flight (`before_reset`), stops and drains
+        every worker the reset drains, and waits for the HTTP requests that were in flight
+        when the reset began (a function's last write). Only then is state deleted, so a
+        record written before the reset cannot appear in a table created after it.
+        """
+        with self._reset_lock:
+            for callback in self._before_reset:
+                callback()
+            stopped = [worker for worker in reversed(self._workers) if worker.drained_by_reset]
+            deadline = time.monotonic() + RESET_DRAIN_SECONDS
+            for worker in stopped:
+                worker.stop()
+            self._requests.wait_for_earlier(max(0.0, deadline - time.monotonic()))
+            try:
+                result = reset_moto()
+                for callback in self._reset_callbacks:
+                    callback()
+            finally:
+                if self._serving:
+                    for worker in reversed(stopped):
+                        try:
+                            worker.start()
+                        except RuntimeError as error:  # its stop timed out: it still runs
+                            log.warning("reset: %s", error)
+            return result
 
 
 def install_extensions(emulator: Emulator, names: tuple[str, ...] = EXTENSIONS) -> None:
     clock.emulator_clock.reset(emulator.settings.clock_speed)
+    emulator.before_reset(iam.end_all_sessions)
     emulator.on_reset(lambda: clock.emulator_clock.reset(emulator.settings.clock_speed))
     for name in names:
         module = importlib.import_module(name)
@@ -154,11 +204,60 @@ def _hook_reset(emulator: Emulator) -> None:
     original_reset = type(moto_api_backend).reset
 
     def reset(self, *args, **kwargs):
-        result = original_reset(self, *args, **kwargs)
-        emulator.run_reset_callbacks()
-        return result
+        return emulator.reset(lambda: original_reset(self, *args, **kwargs))
 
     type(moto_api_backend).reset = reset
+
+
+@dataclass
+class RegisteredWorker:
+    """A registered background worker: how to start and stop it, and whether a reset does."""
+
+    start: Callable[[], None]
+    stop: Callable[[], object]
+    drained_by_reset: bool = True
+
+
+class RequestsInFlight:
+    """WSGI middleware counting the requests being answered, so a reset can wait for them.
+
+    A request is counted until the wrapped app returns (moto and the proxy do their work
+    there; the body is already a list).
+    """
+
+    def __init__(self) -> None:
+        self.app: Callable | None = None
+        self._in_flight: dict[int, int] = {}  # request number -> the thread answering it
+        self._numbers = itertools.count()
+        self._changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        number = next(self._numbers)
+        with self._changed:
+            self._in_flight[number] = threading.get_ident()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self._changed:
+                del self._in_flight[number]
+                self._changed.notify_all()
+
+    def wait_for_earlier(self, timeout: float) -> bool:
+        """Wait until every request in flight now, but the calling thread's, has ended.
+
+        Returns False (and logs) when some outlast `timeout` seconds.
+        """
+        me = threading.get_ident()
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            waiting = {n for n, thread in self._in_flight.items() if thread != me}
+            while waiting & self._in_flight.keys():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    log.warning("reset: %d request(s) still in flight", len(waiting))
+                    return False
+                self._changed.wait(remaining)
+        return True
 
 
 class _StatusMiddleware:
@@ -270,7 +369,8 @@ class EmulatorServer:
         # TTL's rules sit in front of whichever data plane serves the table, and IAM in
         # front of everything: AWS authorises a request before it validates it.
         app = iam.IamEnforcement(TimeToLiveRules(app), iam.enabled)
-        self._server.app = _StatusMiddleware(app, self.emulator)
+        self.emulator._requests.app = _StatusMiddleware(app, self.emulator)
+        self._server.app = self.emulator._requests
 
     def _fail(self, line: str) -> None:
         print(f"emulator: {line}; stopping", file=sys.stderr, flush=True)
@@ -298,8 +398,10 @@ class EmulatorServer:
             target=self._server.serve_forever, name="emulator-http", daemon=True
         )
         self._thread.start()
-        for start, _ in self.emulator._workers:
-            start()
+        with self.emulator._reset_lock:
+            self.emulator._serving = True
+            for worker in self.emulator._workers:
+                worker.start()
 
     def serve_forever(self) -> None:
         self.start()
@@ -311,8 +413,9 @@ class EmulatorServer:
         self._thread.join()
 
     def stop(self) -> None:
-        for _, stop in reversed(self.emulator._workers):
-            stop()
+        self.emulator._serving = False
+        for worker in reversed(self.emulator._workers):
+            worker.stop()
         if self._thread:
             self._server.shutdown()
             self._thread.join(timeout=5)

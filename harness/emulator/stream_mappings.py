@@ -32,6 +32,7 @@ import copy
 import json
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,7 @@ from harness.emulator import clock, esm_destinations, esm_permissions, iam, stre
 from harness.emulator.esm_destinations import RECORD_AGE_EXCEEDED, RETRIES_EXHAUSTED
 from harness.emulator.event_filter import FilterPatternError, compile_criteria
 from harness.emulator.lambda_runtime.lambda_api import function_arn
+from harness.emulator.periodic import STOP_TIMEOUT_SECONDS, Worker
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +273,18 @@ def _find_shard(stream_arn: str) -> StreamShard | None:
     return table.stream_shard
 
 
+def _latest_position(stream_arn: str) -> int:
+    """Where LATEST starts for a new mapping: just after the newest record now in the shard.
+
+    AWS: LATEST "start reading just after the most recent stream record in the shard, so
+    that you always read the most recent data in the shard"
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html).
+    moto's shards take their records at the write, so the process-wide counter is that
+    point; the DynamoDB Local data plane replaces this hook (it reads the stream first).
+    """
+    return streams.next_sequence_number()
+
+
 def _lane_key(shard: StreamShard) -> Callable[[streams.StreamRecord], bytes]:
     """The bytes that decide a record's lane: its partition key value.
 
@@ -359,7 +373,9 @@ class MappingRunner:
             self.checkpoint = None
         if self.checkpoint is None:
             if esm.starting_position == "LATEST":
-                self.checkpoint = getattr(esm, "emulator_latest_position", 0)
+                if not hasattr(esm, "emulator_latest_position"):
+                    return False  # CreateEventSourceMapping has not finished fixing it yet
+                self.checkpoint = esm.emulator_latest_position
             else:
                 self.checkpoint = 0
         records = streams.records_from(shard, self.checkpoint, SCAN_LIMIT)
@@ -592,36 +608,43 @@ class StreamPoller:
         self.invoke: InvokeFn = invoke or _runtime_invoke
         self._runners: dict[str, MappingRunner] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._generation = 0
-        self._thread: threading.Thread | None = None
+        self.worker = Worker("stream-poller", poll_interval, self._start_new_runners)
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._supervise, name="stream-poller", daemon=True)
-        self._thread.start()
+        self.worker.start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+        """Stop the supervisor and every runner; True when all have ended (none in a call).
+
+        A runner in the middle of an invocation ends when the invocation does; an emulator
+        reset kills the Lambda workers first so that this is quick.
+        """
+        deadline = time.monotonic() + timeout
+        stopped = self.worker.stop(timeout)
+        with self._lock:
+            threads = [runner.thread for runner in self._runners.values() if runner.thread]
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning("stream poller: %s still runs %s s after stop", thread.name, timeout)
+                stopped = False
+        return stopped
 
     def reset(self) -> None:
         """Forget every runner and checkpoint (moto's state was reset)."""
         with self._lock:
-            self._generation += 1
             self._runners.clear()
 
     def sleep(self, seconds: float) -> None:
         """Wait real seconds (poll intervals), or until the poller stops."""
-        self._stop.wait(seconds)
+        self.worker.stopped.wait(seconds)
 
     def wait_emulated(self, seconds: float) -> None:
         """Wait seconds of the emulator's clock (AWS time: back-off), or until it stops."""
-        clock.sleep(seconds, self._stop)
+        clock.sleep(seconds, self.worker.stopped)
 
     def stopping(self, runner: MappingRunner) -> bool:
-        return self._stop.is_set() or self._runners.get(runner.uuid) is not runner
+        return self.worker.stopped.is_set() or self._runners.get(runner.uuid) is not runner
 
     def forget(self, runner: MappingRunner) -> None:
         with self._lock:
@@ -631,14 +654,6 @@ class StreamPoller:
     def last_processing_result(self, mapping_id: str) -> str | None:
         runner = self._runners.get(mapping_id)
         return runner.last_processing_result if runner else None
-
-    def _supervise(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._start_new_runners()
-            except Exception:
-                log.exception("stream poller: scanning mappings failed")
-            self._stop.wait(self.poll_interval())
 
     def _start_new_runners(self) -> None:
         for account, regions in list(lambda_backends.items()):
@@ -688,7 +703,8 @@ def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Ev
         esm_permissions.check_at_create(
             function.role, spec["EventSourceArn"], _on_failure_destination(spec)
         )
-    latest = streams.next_sequence_number()
+    # Fixed before the mapping exists, so that the poller never sees it without a position.
+    latest = _latest_position(spec["EventSourceArn"]) if stream_source else 0
     esm = _original_create(self, spec)
     if stream_source:
         esm.function_arn = target

@@ -21,7 +21,7 @@ from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
 from harness.emulator import clock, streams
-from harness.emulator.periodic import Periodic
+from harness.emulator.periodic import Worker
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def sweep_all(now: float | None = None) -> int:
     return deleted
 
 
-class TtlSweeper(Periodic):
+class TtlSweeper(Worker):
     """A background thread that sweeps at the emulator's configured interval."""
 
     def __init__(self, interval: Callable[[], float], sweep: Callable[[], int] | None = None):

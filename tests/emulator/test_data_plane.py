@@ -445,6 +445,7 @@ def test_dynamodb_local_dying_stops_the_emulator_with_one_line(tmp_path):
 def test_the_stream_mapping_hooks_are_where_we_expect():
     """The data plane points these at DynamoDB Local's streams; a rename must fail here."""
     assert list(inspect.signature(stream_mappings._find_shard).parameters) == ["stream_arn"]
+    assert list(inspect.signature(stream_mappings._latest_position).parameters) == ["stream_arn"]
     assert list(inspect.signature(stream_mappings._original_create).parameters)[:2] == [
         "self",
         "spec",

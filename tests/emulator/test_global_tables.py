@@ -523,44 +523,37 @@ def test_racing_writers_leave_both_regions_identical(slow_replication):
     assert final["n"] == {"S": "14"}, "the surviving value is one writer's last write"
 
 
-def test_one_stream_record_per_region_per_user_write(east, west, local_target):
-    # A table name of its own: an earlier test's "university" stream records were seen in
-    # a new table of the same name on the shared emulator (noted in the closing note).
-    name = "stream-records-per-write"
-    create_table(east, name=name)
-    add_replica(east, name=name)
+def test_one_stream_record_per_region_per_user_write(global_table, local_target):
+    east, west = global_table
 
-    east.put_item(TableName=name, Item=item("course#101", title="a"))
+    east.put_item(TableName=TABLE, Item=item("course#101", title="a"))
     east.update_item(
-        TableName=name,
+        TableName=TABLE,
         Key=key("course#101"),
         UpdateExpression="SET title = :t",
         ExpressionAttributeValues={":t": {"S": "b"}},
     )
-    west.put_item(TableName=name, Item=item("course#102"))
+    west.put_item(TableName=TABLE, Item=item("course#102"))
     wait_until(
-        lambda: (
-            (west.get_item(TableName=name, Key=key("course#101")).get("Item") or {}).get("title")
-            == {"S": "b"}
-        ),
+        lambda: (get(west, "course#101") or {}).get("title") == {"S": "b"},
         what="the update reaching us-west-2",
     )
-    west.delete_item(TableName=name, Key=key("course#101"))
+    west.delete_item(TableName=TABLE, Key=key("course#101"))
 
     expected = {"course#101": ["INSERT", "MODIFY", "REMOVE"], "course#102": ["INSERT"]}
     for region in (PRIMARY, REPLICA):
         wait_until(
-            lambda r=region: len(stream_records(local_target, r, name)) >= 4,
+            lambda r=region: len(stream_records(local_target, r)) >= 4,
             what=f"four records in {region}",
         )
     time.sleep(0.5)  # several replication delays: a loop would have added records by now
     for region in (PRIMARY, REPLICA):
         per_key: dict[str, list[str]] = {}
-        for record in stream_records(local_target, region, name):
+        for record in stream_records(local_target, region):
             pk = record["dynamodb"]["Keys"]["pk"]["S"]
             per_key.setdefault(pk, []).append(record["eventName"])
         assert per_key == expected, f"stream records in {region}"
-    west_records = stream_records(local_target, REPLICA, name)
+    west_records = stream_records(local_target, REPLICA)
     modify = next(r for r in west_records if r["eventName"] == "MODIFY")
     assert modify["dynamodb"]["NewImage"]["title"] == {"S": "b"}
     assert modify["dynamodb"]["OldImage"]["title"] == {"S": "a"}

@@ -18,6 +18,8 @@ from test_stream_support import (
     FAILURE_QUEUE_ARN,
     StreamScenario,
     advance_clock,
+    clients,
+    create_stream_table,
     settle,
     wait_for,
     zip_of,
@@ -340,6 +342,28 @@ def test_latest_delivers_only_records_written_after_the_mapping_was_created(emul
     scenario.wait_for_invocations(1)
     settle(0.5)
     assert scenario.delivered_keys() == [["k1"]]
+
+
+def test_latest_starts_after_the_streams_newest_record_whatever_other_regions_wrote(emulator):
+    """LATEST is a position in the mapped stream's own shard: "just after the most recent
+    stream record in the shard" (GetShardIterator, API_streams_GetShardIterator.html).
+    Another region's table numbers its records on its own; many writes there must not
+    move this mapping's start past records written here after it was created."""
+    scenario = StreamScenario.create(emulator.endpoint_url, Enabled=False)
+    scenario.aws["lambda"].delete_event_source_mapping(UUID=scenario.mapping_id)
+    elsewhere = clients(emulator.endpoint_url, "us-west-2")["dynamodb"]
+    create_stream_table(elsewhere, "elsewhere")
+    for number in range(40):
+        elsewhere.put_item(TableName="elsewhere", Item={"pk": {"S": f"w{number}"}})
+    scenario.put("k0")
+    settle(1.0)  # the stream mirror has read both regions' streams
+    scenario.aws["lambda"].create_event_source_mapping(
+        EventSourceArn=scenario.stream_arn, FunctionName="recorder", StartingPosition="LATEST"
+    )
+    scenario.put("k1", "k2")
+    scenario.wait_for_invocations(1)
+    settle(0.5)
+    assert [key for batch in scenario.delivered_keys() for key in batch] == ["k1", "k2"]
 
 
 def test_the_batching_window_gathers_records_into_one_invocation(emulator):

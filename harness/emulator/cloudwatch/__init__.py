@@ -20,7 +20,7 @@ from harness.emulator.cloudwatch.alarms import AlarmEvaluator
 from harness.emulator.cloudwatch.metrics import MetricRecorder
 from harness.emulator.cloudwatch.patching import rewrap
 from harness.emulator.cloudwatch.sources import DynamoDBMetrics, LambdaMetrics, SqsMetrics
-from harness.emulator.periodic import Periodic
+from harness.emulator.periodic import Worker
 
 FLUSH_INTERVAL_SECONDS = 0.25
 
@@ -57,7 +57,7 @@ def install(emulator: Any) -> None:
     moto_cloudwatch.install(evaluator.history)
     beat = MetricsBeat(recorder, sqs, evaluator)
     emulator.shared["metrics_beat"] = beat
-    worker = Periodic("cloudwatch-metrics", lambda: FLUSH_INTERVAL_SECONDS, beat)
+    worker = Worker("cloudwatch-metrics", lambda: FLUSH_INTERVAL_SECONDS, beat)
     emulator.add_worker(worker.start, worker.stop)
     emulator.on_reset(recorder.clear)
     emulator.on_reset(evaluator.reset)

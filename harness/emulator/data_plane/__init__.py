@@ -10,11 +10,12 @@ answers the continuous-backups and restore APIs; it hooks in through
 `DataPlaneProxy.point_in_time`, the proxy's `handlers` and `Client.observers`;
 on-demand backups (backups.py) answer through the proxy's `handlers` too.
 
-Two hooks into the stream-mapping extension (checked by
+Three hooks into the stream-mapping extension (checked by
 tests/emulator/test_data_plane.py): the poller finds a stream's records through
-`stream_mappings._find_shard`, and moto's CreateEventSourceMapping, which only
+`stream_mappings._find_shard`, a LATEST mapping's first position comes from
+`stream_mappings._latest_position`, and moto's CreateEventSourceMapping, which only
 knows moto's own streams, is reached through `stream_mappings._original_create`;
-both are pointed at DynamoDB Local's streams here.
+all are pointed at DynamoDB Local's streams here.
 """
 
 from __future__ import annotations
@@ -89,8 +90,10 @@ class DataPlane:
 
     def reset(self) -> None:
         """Forget every table in every namespace (POST /moto-api/reset)."""
-        seen = self.proxy.namespaces() if self.proxy else set()
-        for namespace in seen | set(self.client.namespaces_used):
+        namespaces = (self.proxy.namespaces() if self.proxy else set()) | set(
+            self.client.namespaces_used
+        )
+        for namespace in namespaces:
             for name in self._table_names(namespace):
                 try:
                     # A protected table refuses DeleteTable: a reset drops it all the same.
@@ -110,7 +113,7 @@ class DataPlane:
         self.tables.clear()
         self.point_in_time.reset()
         self.backups.reset()
-        self.mirror.reset()
+        self.mirror.reset(namespaces)
         self.global_tables.reset()
         if self.proxy is not None:
             self.proxy.throttle.reset()  # the reset clock would otherwise drain old buckets
@@ -155,7 +158,6 @@ class DataPlane:
                 client.call(namespace, "Streams.DescribeStream", {"StreamArn": arn, "Limit": 1})
             except DynamoDBLocalError:
                 raise RESTError("ResourceNotFoundException", "Invalid EventSourceArn") from None
-            self.mirror.catch_up_all()  # so LATEST starts after every record written so far
             spec = {
                 **spec,
                 "RegionName": backend.region_name,
@@ -180,18 +182,19 @@ def install(emulator: Any) -> None:
     emulator.add_middleware(plane.middleware)
     emulator.before_serving(plane.process.wait_ready)
     emulator.add_status(plane.status)
-    emulator.add_worker(plane.mirror.start, plane.mirror.stop)
+    emulator.add_worker(plane.mirror.worker.start, plane.mirror.worker.stop)
     # Records written before the clock jumps carry the time before it (AWS: the write's time).
     clock.emulator_clock.before_change.append(plane.mirror.catch_up_all)
     replicator = plane.global_tables.replicator
-    emulator.add_worker(replicator.start, replicator.stop)
+    emulator.add_worker(replicator.worker.start, replicator.worker.stop)
     sweeper = ttl_sweeper.TtlSweeper(
         lambda: emulator.settings.ttl_sweep_interval_seconds, plane.sweep_ttl
     )
     emulator.add_worker(sweeper.start, sweeper.stop)
-    emulator.add_worker(lambda: None, plane.process.stop)
+    emulator.add_worker(lambda: None, plane.process.stop, drained_by_reset=False)
     emulator.on_reset(plane.reset)
     # What the moto data plane installs as separate extensions, this one provides itself.
     emulator.installed.extend(["global_tables", "ttl_sweeper"])
     stream_mappings._find_shard = plane.mirror.find_shard
+    stream_mappings._latest_position = plane.mirror.latest_position
     stream_mappings._original_create = plane.create_stream_mapping(stream_mappings._original_create)

@@ -52,6 +52,7 @@ from harness.emulator.global_tables.replicas import (
     already_exists,
     gsi_write_capacity,
 )
+from harness.emulator.periodic import Worker
 from harness.emulator.streams import StreamRecord
 
 log = logging.getLogger(__name__)
@@ -126,23 +127,10 @@ class Replicator:
         self._counter = itertools.count()
         self._expected: dict[tuple[Namespace, str, str], list[tuple[str, float]]] = {}
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.worker = Worker("replicator", self._until_due, self.apply_due)
         # Told of each write applied in a peer region: (account, table, source region,
         # receiving region, seconds since the write reached the source's stream).
         self.on_replicated: Callable[[str, str, str, str, float], None] | None = None
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="replicator", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout=5)
 
     def reset(self) -> None:
         with self._lock:
@@ -181,7 +169,7 @@ class Replicator:
             held[namespace.region] = max(held.get(namespace.region, version), version)
             due = time.time() + self.delay()
             heapq.heappush(self._queue, (due, next(self._counter), address, version, image, keys))
-        self._wake.set()
+        self.worker.wake()
 
     def _expect(self, namespace: Namespace, table: str, token: str, image: Any) -> None:
         with self._lock:
@@ -208,19 +196,11 @@ class Replicator:
 
     # -- applying
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with self._lock:
-                due = self._queue[0][0] if self._queue else None
-            wait = 0.5 if due is None else max(0.0, due - time.time())
-            if wait > 0:
-                self._wake.wait(wait)
-                self._wake.clear()
-                continue
-            try:
-                self.apply_due()
-            except Exception:
-                log.exception("replicator: applying changes failed")
+    def _until_due(self) -> float:
+        """Real seconds until the oldest waiting change is due (0.5 s when none waits)."""
+        with self._lock:
+            due = self._queue[0][0] if self._queue else None
+        return 0.5 if due is None else due - time.time()
 
     def apply_due(self) -> None:
         self.mirror.catch_up_all()  # every write committed so far takes part in the race

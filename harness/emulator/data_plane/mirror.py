@@ -28,12 +28,23 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.emulator import clock, streams
-from harness.emulator.data_plane.client import Client, DynamoDBLocalError, Namespace
+from harness.emulator.data_plane.client import (
+    Client,
+    DynamoDBLocalError,
+    Namespace,
+    namespace_of_arn,
+)
+from harness.emulator.periodic import Worker
 
 log = logging.getLogger(__name__)
 
 TAIL_INTERVAL_SECONDS = 0.25  # a quiet stream is still read this often
 SHARD_REFRESH_SECONDS = 2.0  # how often a stream's shard list is read again
+# GetRecords errors after which an iterator is taken afresh. DynamoDB Local 3.3.0 answers
+# TrimmedDataAccessException for an iterator it handed out on an empty shard once records
+# with higher sequence numbers arrive (seen while other tables' streams took numbers);
+# kept, that iterator stopped this stream's copy for good.
+STALE_ITERATOR_ERRORS = ("ExpiredIteratorException", "TrimmedDataAccessException")
 
 
 class MirrorShard:
@@ -72,46 +83,37 @@ class StreamMirror:
         self.namespaces = namespaces
         self._streams: dict[str, MirroredStream] = {}
         self._streams_lock = threading.Lock()
+        self._retired: set[str] = set()  # streams of tables an emulator reset deleted
         self._service_deletes: dict[tuple[Namespace, str], int] = {}
         self._deletes_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.worker = Worker("stream-mirror", lambda: TAIL_INTERVAL_SECONDS, self.catch_up_all)
         self.listeners: list[Callable[[MirroredStream, streams.StreamRecord], None]] = []
 
     # -- lifecycle
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="stream-mirror", daemon=True)
-        self._thread.start()
+    def reset(self, namespaces: set[Namespace]) -> None:
+        """Forget every stream, and never read again those that exist now (a reset).
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def reset(self) -> None:
+        DynamoDB Local, as AWS, keeps a deleted table's stream readable for 24 hours, and
+        ListStreams names it with its table's name; read again from the start after a reset,
+        its records went to the listeners as new ones, and the replicator copied an old
+        "university"'s records into the replica of a new table of that name.
+        """
+        retired = set()
+        for namespace in namespaces:
+            try:
+                retired.update(arn for arn, _ in self._list_streams(namespace))
+            except DynamoDBLocalError as error:
+                log.warning("stream mirror: listing %s's streams at reset: %s", namespace, error)
         with self._streams_lock:
             self._streams.clear()
+            self._retired |= retired
         with self._deletes_lock:
             self._service_deletes.clear()
 
     def wake(self) -> None:
         """A write happened: read the streams now rather than at the next tick."""
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(TAIL_INTERVAL_SECONDS)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.catch_up_all()
-            except Exception:
-                log.exception("stream mirror: reading DynamoDB Local's streams failed")
+        self.worker.wake()
 
     # -- TTL identity
 
@@ -169,6 +171,8 @@ class StreamMirror:
 
     def catch_up(self, namespace: Namespace, arn: str, table: str) -> None:
         """Copy the records DynamoDB Local has and we have not, in order."""
+        if arn in self._retired:
+            return
         mirrored = self.stream(namespace, arn, table)
         with mirrored.lock:
             if time.monotonic() - mirrored.shards_read_at > SHARD_REFRESH_SECONDS:
@@ -223,7 +227,8 @@ class StreamMirror:
                     namespace, "Streams.GetRecords", {"ShardIterator": iterator}
                 )
             except DynamoDBLocalError as error:
-                if error.code == "ExpiredIteratorException":
+                if error.code in STALE_ITERATOR_ERRORS:
+                    # Read from the oldest record again next time; `_add` skips what we hold.
                     mirrored.iterators.pop(shard_id, None)
                 log.debug("stream mirror: GetRecords on %s: %s", mirrored.arn, error)
                 return
@@ -266,6 +271,26 @@ class StreamMirror:
         with self._streams_lock:
             mirrored = self._streams.get(stream_arn)
         return mirrored.shard if mirrored else None
+
+    def latest_position(self, stream_arn: str) -> int:
+        """The sequence number just after the stream's newest record as DynamoDB Local has
+        it now (LATEST for a new mapping); 0 for an empty or unknown stream.
+
+        The stream is read up to date first, under its lock, so every write DynamoDB Local
+        acknowledged before this call is behind the position. Per stream: another
+        namespace's DynamoDB Local numbers its records on its own counter, so the
+        process-wide `streams.next_sequence_number()` could lie far past this stream's next
+        record and make the mapping skip it.
+        """
+        namespace = namespace_of_arn(stream_arn)
+        if namespace is None:
+            return 0
+        table = stream_arn.split(":", 5)[5].split("/")[1]
+        self.catch_up(namespace, stream_arn, table)
+        shard = self.find_shard(stream_arn)
+        if shard is None or not shard.items:
+            return 0
+        return shard.items[-1].sequence + 1
 
     def annotate(self, namespace: Namespace, stream_arn: str, records: list[dict]) -> None:
         """Give records from a user's GetRecords the time and identity this copy has."""

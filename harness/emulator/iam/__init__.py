@@ -22,6 +22,7 @@ from harness.emulator.iam.principals import (
     Credentials,
     RoleCannotBeAssumed,
     assume_role_for_lambda,
+    end_all_sessions,
     service_session,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "assume_role_for_lambda",
     "authorize",
     "enabled",
+    "end_all_sessions",
     "prepare",
     "service_session",
 ]

@@ -81,12 +81,14 @@ class IamEnforcement:
         self.enabled = enabled
 
     def __call__(self, environ: dict, start_response: Callable):
-        if not self.enabled():
-            return self.app(environ, start_response)
         signature = request_context.signature_of(
             environ.get("HTTP_AUTHORIZATION"), environ.get("QUERY_STRING", "")
         )
         if signature is None:
+            return self.app(environ, start_response)
+        if principals.is_ended(signature.access_key_id):  # a session from before a reset
+            return _error(environ, start_response, signature, "invalid-token", INVALID_TOKEN)
+        if not self.enabled():
             return self.app(environ, start_response)
         token = environ.get("HTTP_X_AMZ_SECURITY_TOKEN")
         try:

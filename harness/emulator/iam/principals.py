@@ -112,6 +112,29 @@ def session_of(access_key_id: str, session_token: str | None) -> Session | None:
 
 
 _service_sessions: dict[tuple[str, str], Credentials] = {}
+# Access keys of sessions that ended with an emulator reset (see `end_all_sessions`).
+_ended: set[str] = set()
+
+
+def end_all_sessions() -> None:
+    """Every role session issued so far stops working (an emulator reset begins).
+
+    moto's reset forgets its STS sessions, after which their keys would pass as an
+    administrator's; a function started before the reset would still write with them.
+    AWS answers a request signed with credentials it does not know "The security token
+    included in the request is invalid." (UnrecognizedClientException), as `is_ended` lets
+    the enforcement answer, whether or not enforcement is on.
+    """
+    for _, backends in list(sts_backends.items()):
+        backend = backends.get(PARTITION) if hasattr(backends, "get") else None
+        if backend is not None:
+            _ended.update(role.access_key_id for role in list(backend.assumed_roles))
+    _service_sessions.clear()
+
+
+def is_ended(access_key_id: str) -> bool:
+    """Whether the key belonged to a session an emulator reset ended."""
+    return access_key_id in _ended
 
 
 def service_session(role_arn: str, session_name: str) -> Session:

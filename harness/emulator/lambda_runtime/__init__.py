@@ -53,5 +53,7 @@ def install(emulator) -> None:
     _runtime = Runtime(emulator.endpoint_url)
     install_hooks(_current)
     lambda_api.install()
+    # Before the reset: invocations in flight end now, and those queued never start.
+    emulator.before_reset(_runtime.shutdown)
     emulator.on_reset(_runtime.shutdown)
-    emulator.add_worker(lambda: None, _runtime.close)
+    emulator.add_worker(lambda: None, _runtime.close, drained_by_reset=False)

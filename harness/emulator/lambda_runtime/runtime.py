@@ -68,6 +68,9 @@ class Runtime:
         code_cache.prune(self.cache_root)
         self.registry = registry or WorkerRegistry()
         self._event_pool = ThreadPoolExecutor(EVENT_INVOKE_THREADS, "lambda-event-invoke")
+        # Bumped by `shutdown` (an emulator reset): queued Event invocations from before it
+        # never run, as the function they name no longer exists.
+        self._generation = 0
 
     def invoke(
         self, function: LambdaFunction, payload: bytes
@@ -114,9 +117,11 @@ class Runtime:
 
     def invoke_later(self, function: LambdaFunction, payload: bytes) -> None:
         """InvocationType=Event: queue the invocation and return at once (no retries here)."""
-        self._event_pool.submit(self._invoke_logged, function, payload)
+        self._event_pool.submit(self._invoke_logged, function, payload, self._generation)
 
-    def _invoke_logged(self, function: LambdaFunction, payload: bytes) -> None:
+    def _invoke_logged(self, function: LambdaFunction, payload: bytes, generation: int) -> None:
+        if generation != self._generation:
+            return
         try:
             self.invoke(function, payload)
         except Exception:
@@ -267,7 +272,9 @@ class Runtime:
         return environment
 
     def shutdown(self) -> None:
-        """Kill every worker (emulator stop, moto reset)."""
+        """Kill every worker, busy ones too, and drop queued Event invocations (emulator
+        stop, moto reset)."""
+        self._generation += 1
         self.registry.kill_all()
 
     def close(self) -> None:
