@@ -252,9 +252,14 @@ def on_failure_to(arn: str = FAILURE_QUEUE_ARN) -> dict:
 
 def advance_clock(endpoint_url: str, seconds: float) -> dict:
     """Move the emulator's clock `seconds` forward (POST /_emulator/clock); its answer."""
+    return set_clock(endpoint_url, advance_seconds=seconds)
+
+
+def set_clock(endpoint_url: str, **change: float) -> dict:
+    """POST /_emulator/clock with `advance_seconds` and/or `speed`; the clock's answer."""
     request = urllib.request.Request(
         endpoint_url + "/_emulator/clock",
-        data=json.dumps({"advance_seconds": seconds}).encode(),
+        data=json.dumps(change).encode(),
         method="POST",
         headers={"Content-Type": "application/json"},
     )

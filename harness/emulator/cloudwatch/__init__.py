@@ -35,8 +35,7 @@ class MetricsBeat:
 
     def __call__(self) -> None:
         self.sqs.sample_queues()
-        self.recorder.flush()
-        self.evaluator.evaluate_all()
+        self.evaluator.evaluate_all(now=self.recorder.flush())
 
 
 def install(emulator: Any) -> None:

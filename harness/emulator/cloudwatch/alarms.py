@@ -260,11 +260,12 @@ class AlarmEvaluator:
             tracker = self._trackers.get(alarm_arn)
             return list(reversed(tracker.history)) if tracker else []
 
-    def evaluate_all(self) -> int:
-        """Evaluate each alarm whose period ended since its last evaluation; returns how many."""
+    def evaluate_all(self, now: float | None = None) -> int:
+        """Evaluate each alarm whose period ended, by emulated time `now` (default: the
+        clock's), since its last evaluation; returns how many."""
         from moto.cloudwatch.models import cloudwatch_backends
 
-        now = clock.now()
+        now = clock.now() if now is None else now
         evaluated = 0
         for account, regions in list(cloudwatch_backends.items()):
             for _, backend in list(regions.items()):

@@ -84,27 +84,36 @@ class MetricRecorder:
     ) -> None:
         """Record one sample of `name` in `namespace` (e.g. "AWS/DynamoDB") at emulated
         epoch time `at` (default: now). `dimensions` is ((Name, Value), ...) in AWS's order."""
-        key = MetricKey(
-            account,
-            region,
-            namespace,
-            name,
-            dimensions,
-            unit,
-            minute_of(clock.now() if at is None else at),
-        )
         with self._lock:
+            # "Now" is read under the lock: a sample stamped before a flush took its batch is
+            # in that batch (see `flush`), never published after its period was evaluated.
+            key = MetricKey(
+                account,
+                region,
+                namespace,
+                name,
+                dimensions,
+                unit,
+                minute_of(clock.now() if at is None else at),
+            )
             found = self._pending.get(key)
             if found is None:
                 found = self._pending[key] = StatisticSet()
             found.add(value)
 
-    def flush(self) -> int:
-        """Publish everything recorded since the last flush; returns the data points written."""
+    def flush(self) -> float:
+        """Publish everything recorded since the last flush; returns the emulated time up to
+        which everything recorded is now published (samples stamped earlier are all in).
+
+        Alarms are evaluated only up to that time (MetricsBeat): a period evaluated before
+        its last samples were published would be judged on part of its data, for good.
+        Samples given an explicit earlier `at` are the caller's to order.
+        """
         with self._lock:
             pending, self._pending = self._pending, {}
+            published_until = clock.now()
         if not pending:
-            return 0
+            return published_until
         from moto.cloudwatch.models import cloudwatch_backends
 
         by_backend: dict[tuple[str, str, str], list[dict]] = {}
@@ -125,7 +134,7 @@ class MetricRecorder:
             )
         for (account, region, namespace), data in by_backend.items():
             cloudwatch_backends[account][region].put_metric_data(namespace, data)
-        return len(pending)
+        return published_until
 
     def clear(self) -> None:
         with self._lock:
