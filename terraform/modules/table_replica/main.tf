@@ -11,6 +11,7 @@ resource "aws_dynamodb_table_replica" "this" {
   global_table_arn            = var.table.arn
   deletion_protection_enabled = var.table.deletion_protection_enabled
   point_in_time_recovery      = var.table.point_in_time_recovery_enabled
+  kms_key_arn                 = var.table.kms_key_arn
   tags                        = var.table.tags
 
   lifecycle {

@@ -5,7 +5,9 @@ variable "table" {
     region, the provider's, must differ), stream_view_type (global tables replicate
     through the stream: NEW_AND_OLD_IMAGES), deletion_protection_enabled (refuse
     DeleteTable on the replica; a replica's protection is its own, not the table's),
-    point_in_time_recovery_enabled and tags (both per region on AWS).
+    point_in_time_recovery_enabled and tags (both per region on AWS), kms_key_arn (a
+    customer managed key in the replica's region; KMS keys are regional, so not the
+    table's key; null: the AWS managed key aws/dynamodb of that region).
   EOT
   type = object({
     arn                            = string
@@ -14,6 +16,7 @@ variable "table" {
     deletion_protection_enabled    = optional(bool, true)
     point_in_time_recovery_enabled = optional(bool, true)
     tags                           = optional(map(string), {})
+    kms_key_arn                    = optional(string)
   })
 
   validation {
