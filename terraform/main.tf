@@ -1,5 +1,6 @@
 # The single-table design: the table, the Lambda that keeps its derived data
-# current from the stream, and alarms on both. Seed items live in seed_data.tf.
+# current from the stream, and alarms on both. Replicas live in replicas.tf, seed items
+# in seed_data.tf.
 
 locals {
   tags = {
@@ -15,7 +16,6 @@ module "table" {
   max_read_request_units      = var.table_max_read_request_units
   max_write_request_units     = var.table_max_write_request_units
   deletion_protection_enabled = var.deletion_protection_enabled
-  replica_regions             = var.replica_regions
   tags                        = local.tags
 }
 

@@ -35,7 +35,12 @@ output "table_range_key" {
 
 output "replica_regions" {
   description = "Regions holding a replica of the table."
-  value       = module.table.replica_regions
+  value       = sort([for replica in local.replicas : replica.region])
+}
+
+output "replicas_deletion_protected" {
+  description = "Whether DeleteTable is refused on each replica, by region."
+  value       = { for replica in local.replicas : replica.region => replica.deletion_protection_enabled }
 }
 
 output "function_name" {

@@ -10,9 +10,18 @@ variable "aws_region" {
 }
 
 variable "replica_regions" {
-  description = "Regions that hold a replica of the table (global tables 2019.11.21), other than aws_region. Empty list: a single-region table."
+  description = "Regions that hold a replica of the table (global tables 2019.11.21), other than aws_region: any of us-east-1, us-east-2, us-west-2, eu-central-1 (one provider each in providers.tf). Each replica has the table's deletion protection, PITR and tags. Empty list: a single-region table."
   type        = list(string)
   default     = ["us-west-2"]
+
+  validation {
+    condition     = alltrue([for region in var.replica_regions : contains(["us-east-1", "us-east-2", "us-west-2", "eu-central-1"], region)])
+    error_message = "replica_regions may name us-east-1, us-east-2, us-west-2 or eu-central-1: the regions with a provider in providers.tf and a module in replicas.tf (add both for another region)."
+  }
+  validation {
+    condition     = length(distinct(var.replica_regions)) == length(var.replica_regions)
+    error_message = "A region can hold only one replica; remove the duplicates."
+  }
 }
 
 variable "table_name" {

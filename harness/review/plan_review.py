@@ -19,6 +19,7 @@ from harness.review import policies
 
 MARKER = "<!-- terraform-plan-review -->"
 TABLE_TYPE = "aws_dynamodb_table"
+REPLICA_TYPE = "aws_dynamodb_table_replica"
 ROOT_MODULE = "(root module)"
 
 CREATE, UPDATE, DELETE, REPLACE, NO_OP, READ, FORGET = (
@@ -106,6 +107,20 @@ def _replica_regions(values: dict | None) -> set[str]:
     return {replica.get("region_name") for replica in (values or {}).get("replica") or []}
 
 
+def _removed_replicas(resource: dict, action: str) -> tuple[str, ...]:
+    """Regions whose replica (and its items) this change deletes: a `replica {}` block
+    dropped from a table, or an aws_dynamodb_table_replica destroyed or replaced
+    (its Delete is UpdateTable ReplicaUpdates Delete, which deletes the replica's items,
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ReplicationGroupUpdate.html)."""
+    before = resource["change"].get("before") or {}
+    if resource["type"] == TABLE_TYPE and action == UPDATE:
+        lost = _replica_regions(before) - _replica_regions(resource["change"].get("after"))
+        return tuple(sorted(region for region in lost if region))
+    if resource["type"] == REPLICA_TYPE and action in (DELETE, REPLACE):
+        return (policies.arn_region(before.get("arn")) or "its region",)
+    return ()
+
+
 def _change(resource: dict) -> Change | None:
     if resource.get("mode") != "managed":
         return None
@@ -113,10 +128,7 @@ def _change(resource: dict) -> Change | None:
     action = action_of(body["actions"])
     importing = bool(body.get("importing"))
     moved_from = resource.get("previous_address")
-    removed = ()
-    if resource["type"] == TABLE_TYPE and action == UPDATE:
-        lost = _replica_regions(body.get("before")) - _replica_regions(body.get("after"))
-        removed = tuple(sorted(region for region in lost if region))
+    removed = _removed_replicas(resource, action)
     if action == NO_OP and not importing and not moved_from:
         return None
     return Change(
@@ -237,10 +249,17 @@ def _unprotected_replica_warning(plan: dict) -> list[str]:
     lines = ["> [!WARNING]", "> **Replicas without deletion protection.**", ">"]
     lines += [
         f"> - `{address}`: the replica in {region} can be deleted although the table is "
-        "protected (provider 5.100's `replica {}` block cannot protect it; see README)"
+        f"protected ({_why_unprotected(address)}; see README)"
         for address, region in replicas
     ]
     return [*lines, ""]
+
+
+def _why_unprotected(address: str) -> str:
+    """Why a replica is unprotected: a table's address means its `replica {}` block."""
+    if f".{TABLE_TYPE}." in f".{address}":
+        return "provider 5.100's `replica {}` block cannot protect it; use `modules/table_replica`"
+    return "set its `deletion_protection_enabled`"
 
 
 _ORDER = {DELETE: 0, REPLACE: 1, UPDATE: 2, CREATE: 3, FORGET: 4, NO_OP: 5}

@@ -18,6 +18,7 @@ from harness.review import iam_catalogue, iam_validation
 from harness.review.iam_validation import as_list
 
 TABLE = "aws_dynamodb_table"
+REPLICA = "aws_dynamodb_table_replica"
 ALARM = "aws_cloudwatch_metric_alarm"
 LAMBDA = "aws_lambda_function"
 REQUIRED_STREAM_VIEW = "NEW_AND_OLD_IMAGES"
@@ -78,8 +79,69 @@ def _block(values: dict, name: str) -> dict:
     return blocks[0] if blocks else {}
 
 
+def arn_region(arn: str | None) -> str | None:
+    """The region field of an ARN (arn:aws:dynamodb:us-west-2:...), None when unknown."""
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else None
+
+
+def _provider_region(plan: dict, resource: Planned) -> str | None:
+    """The region of the provider configuration a resource is managed through.
+
+    The plan's `configuration` names each resource's provider (`provider_config_key`,
+    with a module's passed-in provider already resolved to the caller's) and gives
+    that provider's `region` expression: a constant, or a root variable.
+    """
+    configuration = plan.get("configuration") or {}
+    module = configuration.get("root_module") or {}
+    calls = [step.split("[")[0] for step in resource.module.split(".")[1::2]]
+    for call in calls:
+        module = ((module.get("module_calls") or {}).get(call) or {}).get("module") or {}
+    local_address = f"{resource.type}.{resource.address.rsplit('.', 1)[-1].split('[')[0]}"
+    key = next(
+        (
+            r.get("provider_config_key")
+            for r in module.get("resources") or []
+            if r.get("address") == local_address
+        ),
+        None,
+    )
+    region = (
+        ((configuration.get("provider_config") or {}).get(key) or {})
+        .get("expressions", {})
+        .get("region", {})
+    )
+    if "constant_value" in region:
+        return region["constant_value"]
+    references = [r for r in region.get("references") or [] if r.startswith("var.")]
+    return variable(plan, references[0][4:]) if references else None
+
+
+def replica_resources(plan: dict) -> Iterator[tuple[Planned, str | None]]:
+    """Each aws_dynamodb_table_replica with its region: from its ARN when the plan knows
+    it, else from its provider's configuration (a replica lives in its provider's
+    region, hashicorp/terraform-provider-aws internal/service/dynamodb/table_replica.go)."""
+    for replica in planned(plan, REPLICA):
+        yield replica, arn_region(replica.values.get("arn")) or _provider_region(plan, replica)
+
+
+def _replicates(replica: Planned, table: Planned) -> bool:
+    """Whether `replica` is a replica of `table`: its global_table_arn names the table,
+    or is not known until apply (a table this plan creates; counted as this one)."""
+    arn = replica.values.get("global_table_arn")
+    return arn is None or arn.rsplit("/", 1)[-1] == table.values.get("name")
+
+
+def _replica_regions(plan: dict, table: Planned) -> set[str | None]:
+    """Regions of the table's replicas: `replica {}` blocks and replica resources."""
+    regions = {replica.get("region_name") for replica in table.values.get("replica") or []}
+    return regions | {
+        region for replica, region in replica_resources(plan) if _replicates(replica, table)
+    }
+
+
 def pitr_enabled(plan: dict) -> list[Violation]:
-    """Point-in-time recovery on the table and on every replica."""
+    """Point-in-time recovery on the table and on every replica (block or resource)."""
     found = []
     for table in planned(plan, TABLE):
         if _block(table.values, "point_in_time_recovery").get("enabled") is not True:
@@ -89,6 +151,10 @@ def pitr_enabled(plan: dict) -> list[Violation]:
                 region = replica.get("region_name")
                 message = f"point-in-time recovery is off on the replica in {region}"
                 found.append(Violation("pitr", table.address, message))
+    for replica, region in replica_resources(plan):
+        if replica.values.get("point_in_time_recovery") is not True:
+            message = f"point-in-time recovery is off on the replica in {region}"
+            found.append(Violation("pitr", replica.address, message))
     return found
 
 
@@ -102,46 +168,65 @@ def sse_enabled(plan: dict) -> list[Violation]:
 
 
 def unprotected_replicas(plan: dict) -> list[tuple[str, str]]:
-    """(table address, region) of each replica of a deletion-protected table.
+    """(address, region) of each replica without deletion protection whose table has it.
 
-    A replica is a table of its own with its own DeletionProtectionEnabled
-    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection).
-    Provider 5.100's `replica {}` block has no argument for it and does not
-    copy the primary's, so every replica made by that block is unprotected.
+    A replica is a table of its own with its own DeletionProtectionEnabled, and AWS
+    asks for protection "on each replica"
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-bestpractices.html).
+    Provider 5.100's `replica {}` block has no argument for it and does not copy the
+    primary's, so every replica made by that block is unprotected (the address is
+    the table's); an aws_dynamodb_table_replica is unprotected unless its
+    deletion_protection_enabled is true in the plan (unknown counts as off).
     """
-    return [
-        (table.address, replica.get("region_name"))
-        for table in planned(plan, TABLE)
-        if table.values.get("deletion_protection_enabled") is True
-        for replica in table.values.get("replica") or []
-    ]
+    found = []
+    for table in planned(plan, TABLE):
+        if table.values.get("deletion_protection_enabled") is not True:
+            continue
+        found += [
+            (table.address, block.get("region_name")) for block in table.values.get("replica") or []
+        ]
+        found += [
+            (replica.address, region)
+            for replica, region in replica_resources(plan)
+            if _replicates(replica, table)
+            and replica.values.get("deletion_protection_enabled") is not True
+        ]
+    return list(dict.fromkeys(found))
 
 
 def deletion_protection_outside_local(plan: dict) -> list[Violation]:
     """Deletion protection on every table and every replica unless the environment is local.
 
     A plan without an `environment` variable counts as non-local: the safe side.
+    Replicas made by a `replica {}` block are never protected (provider 5.100 cannot
+    set it); aws_dynamodb_table_replica resources must have deletion_protection_enabled.
     """
     environment = variable(plan, "environment")
     if environment == LOCAL_ENVIRONMENT:
         return []
-    found = [
-        Violation(
-            "deletion_protection",
-            table.address,
-            f"deletion protection is off in environment {environment!r}",
-        )
-        for table in planned(plan, TABLE)
-        if table.values.get("deletion_protection_enabled") is not True
-    ]
+    found = []
+    for table in planned(plan, TABLE):
+        if table.values.get("deletion_protection_enabled") is not True:
+            message = f"deletion protection is off in environment {environment!r}"
+            found.append(Violation("deletion_protection", table.address, message))
+        found += [
+            Violation(
+                "deletion_protection",
+                table.address,
+                f"the replica in {block.get('region_name')} is not deletion-protected "
+                "(a replica {} block cannot set it with provider 5.100; use "
+                "aws_dynamodb_table_replica)",
+            )
+            for block in table.values.get("replica") or []
+        ]
     found += [
         Violation(
             "deletion_protection",
-            address,
-            f"the replica in {region} is not deletion-protected (a replica {{}} block "
-            "cannot set it with provider 5.100)",
+            replica.address,
+            f"the replica in {region} is not deletion-protected",
         )
-        for address, region in unprotected_replicas(plan)
+        for replica, region in replica_resources(plan)
+        if replica.values.get("deletion_protection_enabled") is not True
     ]
     return found
 
@@ -290,11 +375,12 @@ def lambda_policy_without_wildcards(plan: dict) -> list[Violation]:
 
 
 def replica_present(plan: dict) -> list[Violation]:
-    """Every table has a replica, in each region the plan's replica_regions lists."""
+    """Every table has a replica (a `replica {}` block or an aws_dynamodb_table_replica),
+    in each region the plan's replica_regions lists."""
     wanted = set(variable(plan, "replica_regions") or [])
     found = []
     for table in planned(plan, TABLE):
-        regions = {replica.get("region_name") for replica in table.values.get("replica") or []}
+        regions = _replica_regions(plan, table)
         if not regions:
             found.append(Violation("replica", table.address, "the table has no replica"))
         for region in sorted(wanted - regions):

@@ -13,6 +13,7 @@ from plan_expectations import (
 )
 
 TABLE = "module.table.aws_dynamodb_table.this"
+REPLICA = "module.replica_us_west_2[0].aws_dynamodb_table_replica.this"
 FUNCTION = "module.stream_processor.aws_lambda_function.this"
 MAPPING = "module.stream_processor.aws_lambda_event_source_mapping.stream"
 QUEUE = "module.stream_processor.aws_sqs_queue.failures"
@@ -93,10 +94,22 @@ def test_the_harness_key_design_declares_the_same_table(plan):
     assert got == want, f"Got {got} in the plan, expected {want} from harness.model.key_design"
 
 
-def test_replica_in_us_west_2_with_pitr_and_tags(plan):
-    got = planned_values(plan, TABLE)["replica"]
-    want = [{"region_name": "us-west-2", "point_in_time_recovery": True, "propagate_tags": True}]
-    assert got == want, f"Got {got}, expected {want} at {TABLE}.replica"
+def test_replica_in_us_west_2_with_pitr_tags_and_the_tables_deletion_protection(plan):
+    """The replica is an aws_dynamodb_table_replica through the us-west-2 provider (the
+    table's own `replica {}` blocks stay empty: provider 5.100's block cannot protect one)."""
+    assert addresses(plan, "aws_dynamodb_table_replica") == [REPLICA]
+    assert_plan_matches(
+        plan,
+        {
+            REPLICA: {
+                "point_in_time_recovery": True,
+                "deletion_protection_enabled": False,  # as the table: the local target
+                "tags.Table": "university",
+                "tags_all.Environment": "local",
+            }
+        },
+    )
+    assert planned_values(plan, TABLE)["replica"] == []
 
 
 def test_every_resource_carries_the_default_tags(plan):

@@ -14,6 +14,10 @@ from harness import HarnessError
             {"replica_regions": ["us-east-1"]},
             "replica_regions must not contain the table's own region",
         ),
+        (
+            {"replica_regions": ["ap-south-1"]},
+            "replica_regions may name us-east-1, us-east-2, us-west-2 or eu-central-1",
+        ),
         ({"environment": "qa-cluster"}, "environment must be one of local, aws, sandbox"),
         (
             {
@@ -25,7 +29,12 @@ from harness import HarnessError
             "A key attribute is used with two different types",
         ),
     ],
-    ids=["replica-in-primary-region", "unknown-environment", "conflicting-key-types"],
+    ids=[
+        "replica-in-primary-region",
+        "replica-in-a-region-without-provider",
+        "unknown-environment",
+        "conflicting-key-types",
+    ],
 )
 def test_plan_refuses(plan_root, variables, message):
     with pytest.raises(HarnessError) as refused:

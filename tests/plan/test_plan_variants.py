@@ -64,11 +64,15 @@ def test_an_added_gsi_gets_its_read_and_write_throttle_alarms(plan):
     )
 
 
-def test_each_replica_region_gets_a_replica_and_a_latency_alarm(plan):
-    replicas = sorted(r["region_name"] for r in planned_values(plan, TABLE)["replica"])
-    assert replicas == ["eu-central-1", "us-west-2"], (
-        f"Got {replicas}, expected two replicas at {TABLE}.replica"
-    )
+def test_each_replica_region_gets_a_protected_replica_and_a_latency_alarm(plan):
+    replicas = addresses(plan, "aws_dynamodb_table_replica")
+    want = [
+        "module.replica_eu_central_1[0].aws_dynamodb_table_replica.this",
+        "module.replica_us_west_2[0].aws_dynamodb_table_replica.this",
+    ]
+    assert replicas == want, f"Got {replicas}, expected {want}"
+    for address in replicas:
+        assert_plan_matches(plan, {address: {"deletion_protection_enabled": True}})
     latency = [
         address
         for address in addresses(plan, "aws_cloudwatch_metric_alarm")

@@ -5,16 +5,21 @@ Plans come from Terraform itself, against a private emulator:
   `plan_review.write_review` exactly as `invoke plan` does.
 - `unsafe_vars`: the same module with the variables a careless sandbox run
   might pass (environment aws, deletion protection off, no replica).
+- `sandbox`: the same module with the sandbox account's variables (environment
+  aws, deletion protection on): every policy holds, every replica is protected.
 - `weakened`: a copy of terraform/ with Terraform override files
   (`*_override.tf`, merged by Terraform over the named resource) that turn
   PITR and SSE off, move TTL to another attribute, drop the throttle alarms'
-  actions, and grant the Lambda `dynamodb:*` on `*`. Override files pick the
+  actions, grant the Lambda `dynamodb:*` on `*`, and leave the us-west-2 replica
+  without deletion protection. It is planned with the sandbox's variables, so
+  the table itself is protected. Override files pick the
   resource by address, so they keep working when the module is reformatted.
 The few breaks that Terraform's own validation would refuse, or that need a
 resource taken out, are made by editing the real plan's JSON, each named in
-`edited(...)`: a KEYS_ONLY stream (the table's precondition ties replicas to
-NEW_AND_OLD_IMAGES), a GSI without its write throttle alarm, and role policies
-that show the log-write exemption and an ARN wildcard.
+`edited(...)`: a KEYS_ONLY stream (the replica module's validation ties replicas
+to NEW_AND_OLD_IMAGES), a `replica {}` block on a protected table, a GSI without
+its write throttle alarm, and role policies that show the log-write exemption
+and an ARN wildcard.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from harness.stack.terraform import Stack
 pytestmark = pytest.mark.integration
 
 TABLE = "module.table.aws_dynamodb_table.this"
+REPLICA = "module.replica_us_west_2[0].aws_dynamodb_table_replica.this"
+# What the sandbox account applies: deletion protection on, outside the local environment.
+SANDBOX_VARS = {"environment": "aws", "deletion_protection_enabled": True}
 
 OVERRIDES = {
     "modules/table/policy_breaks_override.tf": """
@@ -64,6 +72,11 @@ data "aws_iam_policy_document" "permissions" {
     actions   = ["dynamodb:*"]
     resources = ["*"]
   }
+}
+""",
+    "modules/table_replica/policy_breaks_override.tf": """
+resource "aws_dynamodb_table_replica" "this" {
+  deletion_protection_enabled = false
 }
 """,
 }
@@ -103,6 +116,12 @@ def unsafe_vars(real_stack, review):
 
 
 @pytest.fixture(scope="module")
+def sandbox(real_stack, review):
+    stack = Stack(real_stack.target, extra_vars=SANDBOX_VARS)
+    return stack.plan(out_file=real_stack.work_dir / "sandbox.tfplan")._raw
+
+
+@pytest.fixture(scope="module")
 def weakened(emulator_url, tmp_path_factory):
     module = tmp_path_factory.mktemp("weakened") / "terraform"
     shutil.copytree(TERRAFORM_DIR, module, ignore=shutil.ignore_patterns(".terraform*", "backend"))
@@ -110,7 +129,7 @@ def weakened(emulator_url, tmp_path_factory):
         assert (module / path).parent.is_dir(), f"{path}: the module moved; update OVERRIDES"
         (module / path).write_text(text)
     target = targets.local(emulator_url, state_dir=module.parent / "state")
-    stack = Stack(target, tf_dir=module)
+    stack = Stack(target, tf_dir=module, extra_vars=SANDBOX_VARS)
     stack.build_lambda()
     stack.init()
     return stack.plan(out_file=target.state_dir / "weakened.tfplan")._raw
@@ -175,22 +194,47 @@ def test_deletion_protection_off_fails_outside_local(unsafe_vars, real):
     ]
 
 
-def test_an_unprotected_replica_fails_outside_local_and_the_review_warns(real):
-    """A replica has its own DeletionProtectionEnabled, and provider 5.100's replica block
-    cannot set it: with the table protected, the replica is still deletable
-    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection)."""
+def test_with_protection_on_every_replica_is_protected_and_every_policy_holds(sandbox):
+    """AWS: "You must enable deletion protection on each replica"
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-bestpractices.html);
+    the replica module passes the table's setting to aws_dynamodb_table_replica."""
+    (replica,) = [r for r in sandbox["resource_changes"] if r["address"] == REPLICA]
+    assert replica["change"]["after"]["deletion_protection_enabled"] is True
+    assert replica["change"]["after"]["point_in_time_recovery"] is True
+    violations = policies.check(sandbox)
+    assert not violations, "\n".join(str(v) for v in violations)
+    assert "Replicas without deletion protection" not in plan_review.render_markdown(sandbox)
 
-    def protected(change):
-        change["after"]["deletion_protection_enabled"] = True
 
-    sandbox = edited(real, TABLE, protected)
-    sandbox["variables"]["environment"] = {"value": "aws"}
-    assert messages(policies.deletion_protection_outside_local(sandbox)) == [
-        f"{TABLE}: the replica in us-west-2 is not deletion-protected "
-        "(a replica {} block cannot set it with provider 5.100)"
+@WEAKENED_GROUP
+def test_an_unprotected_replica_fails_outside_local_and_the_review_warns(weakened):
+    """The table protected, its us-west-2 replica not: DeleteTable there would succeed
+    (protection is per table,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection)."""
+    assert messages(policies.deletion_protection_outside_local(weakened)) == [
+        f"{REPLICA}: the replica in us-west-2 is not deletion-protected"
     ]
-    assert "Replicas without deletion protection" in plan_review.render_markdown(sandbox)
-    assert "Replicas without deletion protection" not in plan_review.render_markdown(real)
+    assert policies.unprotected_replicas(weakened) == [(REPLICA, "us-west-2")]
+    warning = plan_review.render_markdown(weakened).split("**Plan:")[0]
+    assert "Replicas without deletion protection" in warning
+    assert f"`{REPLICA}`: the replica in us-west-2 can be deleted" in warning
+
+
+def test_a_replica_block_on_a_protected_table_fails(sandbox):
+    """Provider 5.100's `replica {}` block has no deletion_protection_enabled: every replica
+    it makes is unprotected, whatever the table says."""
+
+    def with_block(change):
+        change["after"]["replica"] = [
+            {"region_name": "eu-central-1", "point_in_time_recovery": True}
+        ]
+
+    broken = edited(sandbox, TABLE, with_block)
+    assert messages(policies.deletion_protection_outside_local(broken)) == [
+        f"{TABLE}: the replica in eu-central-1 is not deletion-protected (a replica {{}} "
+        "block cannot set it with provider 5.100; use aws_dynamodb_table_replica)"
+    ]
+    assert "block cannot protect it" in plan_review.render_markdown(broken)
 
 
 def test_a_table_without_replica_fails(unsafe_vars):
@@ -252,6 +296,7 @@ def test_the_real_lambda_policy_is_checked_through_its_policy_document(real):
 @WEAKENED_GROUP
 def test_the_weakened_module_breaks_exactly_what_it_overrides(weakened):
     assert policies.failing(weakened) == {
+        "deletion_protection",
         "pitr",
         "sse",
         "ttl",

@@ -104,6 +104,18 @@ def test_a_table_update_that_drops_a_replica_region_is_loud():
     assert plan_review.summarize(plan).counts.change == 1
 
 
+def test_destroying_a_replica_resource_is_loud_and_names_its_region():
+    """Destroying an aws_dynamodb_table_replica is UpdateTable ReplicaUpdates Delete, which
+    deletes the replica "and all of its items in the destination Region"
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ReplicationGroupUpdate.html)."""
+    address = "module.replica_us_west_2[0].aws_dynamodb_table_replica.this"
+    before = {"arn": "arn:aws:dynamodb:us-west-2:123456789012:table/university"}
+    plan = plan_of(resource(address, ["delete"], type_="aws_dynamodb_table_replica", before=before))
+    head = plan_review.render_markdown(plan).split("**Plan:")[0]
+    assert "**This plan destroys data.**" in head
+    assert f"`{address}` **loses its replica in us-west-2**" in head
+
+
 def test_changes_are_grouped_by_module_root_first():
     plan = plan_of(
         resource("module.alarms.aws_sns_topic.t", ["create"], module="module.alarms"),

@@ -1,5 +1,6 @@
 # The single table of the design: generic pk/sk keys, overloaded GSIs, TTL, PITR,
-# encryption, a stream for the aggregating Lambda, and replicas in other regions.
+# encryption and a stream for the aggregating Lambda. Its replicas in other regions are
+# modules/table_replica, one per region (see the comment on `lifecycle` below).
 
 data "aws_region" "current" {}
 
@@ -28,8 +29,8 @@ resource "aws_dynamodb_table" "this" {
 
   # A point-in-time restore of another table (null: a new, empty table). The restore
   # brings items, keys, indexes, billing and encryption; the provider then sets the
-  # stream, TTL, PITR, deletion protection, tags and replicas below, which a restore
-  # leaves out (API_RestoreTableToPointInTime).
+  # stream, TTL, PITR, deletion protection and tags below, which a restore leaves out
+  # (API_RestoreTableToPointInTime); replicas are added by modules/table_replica.
   restore_source_name    = var.restore_source_name
   restore_date_time      = var.restore_date_time
   restore_to_latest_time = var.restore_to_latest_time
@@ -90,25 +91,17 @@ resource "aws_dynamodb_table" "this" {
     kms_key_arn = var.kms_key_arn
   }
 
-  dynamic "replica" {
-    for_each = toset(var.replica_regions)
-    content {
-      region_name            = replica.value
-      point_in_time_recovery = var.point_in_time_recovery_enabled
-      propagate_tags         = true
-    }
-  }
-
   tags = var.tags
 
   lifecycle {
+    # Replicas are aws_dynamodb_table_replica resources (modules/table_replica): provider
+    # 5.100's `replica {}` block cannot set a replica's deletion protection. The provider's
+    # docs for that resource ask for this: without it every plan would remove the replicas.
+    ignore_changes = [replica]
+
     precondition {
       condition     = alltrue([for types in values(local.attribute_types) : length(distinct(types)) == 1])
       error_message = "A key attribute is used with two different types across the table and its indexes."
-    }
-    precondition {
-      condition     = !contains(var.replica_regions, data.aws_region.current.name)
-      error_message = "replica_regions must not contain the table's own region (${data.aws_region.current.name})."
     }
     precondition {
       condition     = var.restore_source_name != null || (var.restore_date_time == null && var.restore_to_latest_time == null)
@@ -117,10 +110,6 @@ resource "aws_dynamodb_table" "this" {
     precondition {
       condition     = var.restore_source_name == null || ((var.restore_date_time != null) != (var.restore_to_latest_time == true))
       error_message = "A restore needs exactly one of restore_date_time or restore_to_latest_time = true."
-    }
-    precondition {
-      condition     = length(var.replica_regions) == 0 || var.stream_view_type == "NEW_AND_OLD_IMAGES"
-      error_message = "Global tables replicate through the stream: replicas need stream_view_type NEW_AND_OLD_IMAGES."
     }
   }
 }

@@ -38,7 +38,12 @@ output "ttl_attribute_name" {
   value       = var.ttl_attribute_name
 }
 
-output "replica_regions" {
-  description = "Regions holding a replica of the table."
-  value       = sort([for replica in aws_dynamodb_table.this.replica : replica.region_name])
+output "region" {
+  description = "Region of the table (the primary region of a global table)."
+  value       = data.aws_region.current.name
+}
+
+output "stream_view_type" {
+  description = "What each stream record carries; replicas need NEW_AND_OLD_IMAGES."
+  value       = aws_dynamodb_table.this.stream_view_type
 }

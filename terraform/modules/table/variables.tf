@@ -119,7 +119,7 @@ variable "ttl_enabled" {
 }
 
 variable "point_in_time_recovery_enabled" {
-  description = "Keep continuous backups (point-in-time recovery) on the table and on every replica."
+  description = "Keep continuous backups (point-in-time recovery) on the table (replicas: modules/table_replica)."
   type        = bool
   default     = true
 }
@@ -147,23 +147,8 @@ variable "deletion_protection_enabled" {
   default     = true
 }
 
-variable "replica_regions" {
-  description = "Regions that hold a replica (global tables version 2019.11.21); must not include the table's own region. Empty list: a single-region table."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for region in var.replica_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", region))])
-    error_message = "Each replica region must be a region name such as us-west-2."
-  }
-  validation {
-    condition     = length(distinct(var.replica_regions)) == length(var.replica_regions)
-    error_message = "A region can hold only one replica; remove the duplicates."
-  }
-}
-
 variable "tags" {
-  description = "Tags for the table; with propagate_tags they reach every replica too."
+  description = "Tags for the table (replicas take theirs in modules/table_replica)."
   type        = map(string)
   default     = {}
 }
