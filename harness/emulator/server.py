@@ -24,7 +24,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from harness.emulator import clock, dynamodb_local, iam
+from harness.emulator import CLOCK_PATH, STATUS_PATH, clock, dynamodb_local, iam
 from harness.emulator.ttl_rules import TimeToLiveRules
 
 # Order matters only where an extension builds on another's patch.
@@ -51,10 +51,6 @@ DYNAMODB_LOCAL_EXTENSIONS = (
 
 def extensions_for(data_plane: str) -> tuple[str, ...]:
     return DYNAMODB_LOCAL_EXTENSIONS if data_plane == "dynamodb-local" else EXTENSIONS
-
-
-STATUS_PATH = "/_emulator/status"
-CLOCK_PATH = "/_emulator/clock"
 
 
 @dataclass
