@@ -27,9 +27,22 @@ settings.register_profile("ci", max_examples=60)
 
 # Fixtures that are expensive to build and shared by many tests: every test
 # using one runs on the same worker (xdist group), so it is built once.
-SHARED_FIXTURE_GROUPS = {"stack": "applied-stack", "user_env": "readme-workflow"}
+SHARED_FIXTURE_GROUPS = {"stack": "applied-stack"}
 # Fixtures that apply a stack or run Terraform end to end: such tests are slow.
 SLOW_FIXTURES = {"stack", "user_env"}
+# Fixtures built afresh for each test (`user_env`: a user's own state folder and port,
+# `invoke setup` to `invoke teardown`): each such test is a group of its own, so two
+# of them run side by side instead of one after the other on one worker.
+PER_TEST_FIXTURES = {"user_env"}
+# The longest groups, longest first (seconds measured on these 2-core machines, loaded):
+# they start first so their waiting overlaps everything else. test_iam_terraform waits
+# out the AWS provider's 5-minute IAM propagation retry (~358 s); the README scenario
+# ~180 s; the load walkthrough ~124 s.
+LONGEST_FIRST = (
+    "test_iam_terraform",
+    "tests/integration/test_tasks.py::test_the_readme_workflow_as_one_scenario",
+    "tests/integration/test_load_walkthrough.py::test_the_readme_throttling_walkthrough_runs_as_written",
+)
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +105,8 @@ def pytest_collection_modifyitems(config, items):
             shared = [
                 SHARED_FIXTURE_GROUPS[name] for name in fixtures if name in SHARED_FIXTURE_GROUPS
             ]
+            if not shared and fixtures & PER_TEST_FIXTURES:
+                shared = [item.nodeid]
             # Otherwise one group per module: module-scoped fixtures (a plan,
             # a deployed function) are built once, on one worker.
             item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.module.__name__))
@@ -100,10 +115,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _slow_groups_first(items):
-    """Put every group that holds a slow test first, keeping the order within groups.
+    """Put the longest groups first, then every group that holds a slow test, keeping the
+    order within groups.
 
-    xdist hands groups to workers in collection order; a long group handed out
-    last would finish alone while the other workers idle.
+    xdist hands groups to workers in collection order (pyproject's addopts turn off
+    xdist's own reordering by group size, which would hand out one-test groups last);
+    a long group handed out last would finish alone while the other workers idle.
     """
 
     def group(item):
@@ -111,7 +128,14 @@ def _slow_groups_first(items):
 
     slow = {group(item) for item in items if item.get_closest_marker("slow")}
     order = {name: index for index, name in enumerate(dict.fromkeys(map(group, items)))}
-    items.sort(key=lambda item: (group(item) not in slow, order[group(item)]))
+    longest = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(
+        key=lambda item: (
+            longest.get(group(item), len(longest)),
+            group(item) not in slow,
+            order[group(item)],
+        )
+    )
 
 
 def _skip_aws_tests(config, items):

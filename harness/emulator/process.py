@@ -19,8 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness import REPO_ROOT, HarnessError
-from harness.emulator import dynamodb_local
-from harness.emulator.server import STATUS_PATH
+from harness.emulator import STATUS_PATH, dynamodb_local
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4577

@@ -26,7 +26,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from harness.emulator import clock, dynamodb_local, iam
+from harness.emulator import CLOCK_PATH, STATUS_PATH, clock, dynamodb_local, iam
 from harness.emulator.ttl_rules import TimeToLiveRules
 
 # Order matters only where an extension builds on another's patch.
@@ -57,10 +57,8 @@ def extensions_for(data_plane: str) -> tuple[str, ...]:
 
 log = logging.getLogger(__name__)
 
-STATUS_PATH = "/_emulator/status"
 # How long a reset waits for workers and requests in flight to end before it goes on.
 RESET_DRAIN_SECONDS = 30.0
-CLOCK_PATH = "/_emulator/clock"
 
 
 @dataclass

@@ -15,18 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.emulator import process
-from harness.stack import targets
 from harness.stack.terraform import Stack
 
 FIXTURE = Path(__file__).parents[1] / "plan" / "fixtures" / "table_max_throughput"
-
-
-@pytest.fixture
-def ddblocal_target(tmp_path):
-    running = process.start_private(tmp_path / "emulator", data_plane="dynamodb-local")
-    yield targets.local(running.endpoint_url, state_dir=tmp_path / "state")
-    process.stop(tmp_path / "emulator")
 
 
 def maximums(target) -> tuple[dict, dict]:

@@ -47,6 +47,7 @@ def test_no_maximum_by_default_on_the_table_or_its_indexes(default_plan):
         assert throughput_of(index) == [], f"Got {index}, expected no maximum on the index"
 
 
+@pytest.mark.slow  # a plan of its own (about 8 s of CPU)
 def test_the_table_and_one_index_get_their_maximums(capped_plan):
     table = planned_values(capped_plan, TABLE)
     assert throughput_of(table) == [
@@ -58,6 +59,7 @@ def test_the_table_and_one_index_get_their_maximums(capped_plan):
     assert by_name["entityType-courseDate-index"] == [], f"Got {by_name}"
 
 
+@pytest.mark.slow  # a refused plan of its own each (about 4 s of CPU)
 @pytest.mark.parametrize(
     ("variables", "message"),
     [

@@ -21,6 +21,10 @@ TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/university"
 LOG_STREAMS = (
     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/university-stream-processor:*"
 )
+
+# Slow: each plan here is a `terraform plan` of its own (about 8 s of CPU); the fast lane
+# plans only the default stack, once per session (shared_plans).
+pytestmark = pytest.mark.slow
 EXPECTED_RESOURCES = {
     "ReadTableStream": [f"{TABLE_ARN}/stream/2025-01-01T00:00:00.000"],
     "ListTableStreams": ["*"],

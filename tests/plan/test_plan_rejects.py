@@ -6,6 +6,10 @@ import pytest
 
 from harness import HarnessError
 
+# Slow: each plan here is a `terraform plan` of its own (about 8 s of CPU); the fast lane
+# plans only the default stack, once per session (shared_plans).
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("variables", "message"),

@@ -13,6 +13,10 @@ from plan_expectations import assert_plan_matches
 
 from harness import HarnessError
 
+# Slow: each plan here is a `terraform plan` of its own (about 8 s of CPU); the fast lane
+# plans only the default stack, once per session (shared_plans).
+pytestmark = pytest.mark.slow
+
 SOURCE = "module.source.aws_dynamodb_table.this"
 RESTORED = "module.restored.aws_dynamodb_table.this"
 

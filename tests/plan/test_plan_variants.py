@@ -10,6 +10,10 @@ from plan_expectations import (
     throttle_alarm_addresses,
 )
 
+# Slow: each plan here is a `terraform plan` of its own (about 8 s of CPU); the fast lane
+# plans only the default stack, once per session (shared_plans).
+pytestmark = pytest.mark.slow
+
 TABLE = "module.table.aws_dynamodb_table.this"
 ALARM = "module.alarms.aws_cloudwatch_metric_alarm.this"
 

@@ -1,8 +1,9 @@
 """The merge policies hold on the real plan of terraform/, and each fails on a plan that breaks it.
 
 Plans come from Terraform itself, against a private emulator:
-- `real`: terraform/ as it is, for the local target, written through
-  `plan_review.write_review` exactly as `invoke plan` does.
+- `real`: terraform/ as it is, for the local target (the session's shared default
+  plan); `review` is the same module written through `plan_review.write_review`
+  exactly as `invoke plan` does.
 - `unsafe_vars`: the same module with the variables a careless sandbox run
   might pass (environment aws, deletion protection off, no replica).
 - `sandbox`: the same module with the sandbox account's variables (environment
@@ -103,8 +104,9 @@ def review(real_stack):
 
 
 @pytest.fixture(scope="module")
-def real(review):
-    return json.loads(review[1].read_text())
+def real(plan_root):
+    """The default plan's JSON document, shared with the other plan modules (shared_plans)."""
+    return plan_root()._raw
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +139,8 @@ def weakened(emulator_url, tmp_path_factory):
 
 # The weakened module's plan is independent of the real one: on its own worker
 # (xdist group) the two are planned at the same time.
+# Slow, like every test that needs a plan other than the shared default one (about 8 s
+# of CPU each): the fast lane plans only the default stack, once per session.
 WEAKENED_GROUP = pytest.mark.xdist_group("policies-weakened")
 
 
@@ -168,6 +172,7 @@ def test_the_real_plan_keeps_every_policy(real):
     assert not violations, "\n".join(str(v) for v in violations)
 
 
+@pytest.mark.slow
 def test_the_review_counts_match_terraforms_own_summary(review, real_stack):
     plan_file, json_file, md_file = review
     shown = subprocess.run(
@@ -187,6 +192,7 @@ def test_the_review_counts_match_terraforms_own_summary(review, real_stack):
 # --- real Terraform variants ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_deletion_protection_off_fails_outside_local(unsafe_vars, real):
     assert policies.deletion_protection_outside_local(real) == [], "local may go unprotected"
     assert messages(policies.deletion_protection_outside_local(unsafe_vars)) == [
@@ -237,20 +243,24 @@ def test_a_replica_block_on_a_protected_table_fails(sandbox):
     assert "block cannot protect it" in plan_review.render_markdown(broken)
 
 
+@pytest.mark.slow
 def test_a_table_without_replica_fails(unsafe_vars):
     assert messages(policies.replica_present(unsafe_vars)) == [f"{TABLE}: the table has no replica"]
 
 
+@pytest.mark.slow
 def test_the_unsafe_variables_break_only_those_two_policies(unsafe_vars):
     assert policies.failing(unsafe_vars) == {"deletion_protection", "replica"}
 
 
 @WEAKENED_GROUP
+@pytest.mark.slow
 def test_pitr_off_fails(weakened):
     assert messages(policies.pitr_enabled(weakened)) == [f"{TABLE}: point-in-time recovery is off"]
 
 
 @WEAKENED_GROUP
+@pytest.mark.slow
 def test_sse_off_fails(weakened):
     assert messages(policies.sse_enabled(weakened)) == [
         f"{TABLE}: server_side_encryption is not enabled"
@@ -258,6 +268,7 @@ def test_sse_off_fails(weakened):
 
 
 @WEAKENED_GROUP
+@pytest.mark.slow
 def test_ttl_on_another_attribute_fails(weakened):
     assert messages(policies.ttl_attribute(weakened)) == [
         f"{TABLE}: TTL attribute is 'validUntil' (enabled=True), expected 'expiresAt' enabled"
@@ -265,6 +276,7 @@ def test_ttl_on_another_attribute_fails(weakened):
 
 
 @WEAKENED_GROUP
+@pytest.mark.slow
 def test_alarms_without_actions_fail(weakened):
     silent = {v.address for v in policies.alarms_have_actions(weakened)}
     throttle = {
@@ -277,6 +289,7 @@ def test_alarms_without_actions_fail(weakened):
 
 
 @WEAKENED_GROUP
+@pytest.mark.slow
 def test_a_wildcard_in_the_lambda_policy_fails(weakened):
     # The override leaves only known values, so Terraform reads the document while
     # planning and the role policy's JSON is in the plan: the JSON path is checked.
@@ -294,6 +307,7 @@ def test_the_real_lambda_policy_is_checked_through_its_policy_document(real):
 
 
 @WEAKENED_GROUP
+@pytest.mark.slow
 def test_the_weakened_module_breaks_exactly_what_it_overrides(weakened):
     assert policies.failing(weakened) == {
         "deletion_protection",
@@ -306,6 +320,7 @@ def test_the_weakened_module_breaks_exactly_what_it_overrides(weakened):
     }
 
 
+@pytest.mark.slow
 def test_dynamodb_star_on_star_is_a_needless_wildcard_in_awss_catalogue(weakened):
     (message,) = messages(policies.iam_documents_valid(weakened))
     assert re.fullmatch(

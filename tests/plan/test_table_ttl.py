@@ -18,6 +18,10 @@ from harness.emulator import process
 from harness.stack import targets
 from harness.stack.terraform import Stack
 
+# Slow: each plan here is a `terraform plan` of its own (about 8 s of CPU); the fast lane
+# plans only the default stack, once per session (shared_plans).
+pytestmark = pytest.mark.slow
+
 TABLE = "module.table.aws_dynamodb_table.this"
 
 
@@ -46,7 +50,6 @@ def test_an_empty_attribute_name_is_refused_by_the_module(plan_ttl):
 
 
 @pytest.mark.integration
-@pytest.mark.slow
 def test_turning_ttl_off_applies_and_converges(tmp_path):
     """On, then off, on an emulator that answers UpdateTimeToLive as AWS does; after
     each apply a new plan has nothing to do."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -123,6 +122,10 @@ class _Backends:
 
 
 def _autoscaling_targets(account: str, region: str) -> dict[str, Any]:
+    # Imported here: moto's Application Auto Scaling pulls in ECS and EC2 (~1 s of CPU at
+    # every emulator start), and only a provisioned table's replica asks for it.
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
     return applicationautoscaling_backends[account][region].targets
 
 
