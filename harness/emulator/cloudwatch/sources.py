@@ -176,13 +176,11 @@ def iterator_age_ms(payload: bytes) -> float | None:
         and b'"eventSource":"aws:dynamodb"' not in payload
     ):
         return None
-    last = None
-    for last in _CREATION_TIME.finditer(payload):
-        pass
-    if last is None:
+    times = _CREATION_TIME.findall(payload)
+    if not times:
         return None
     try:
-        created = float(last.group(1))
+        created = float(times[-1])
     except ValueError:
         return None
     return max(0.0, (clock.now() - created) * 1000)
