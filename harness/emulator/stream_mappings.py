@@ -484,7 +484,7 @@ class MappingRunner:
         last_call: esm_destinations.Call | None,
     ) -> None:
         """Send the invocation record of discarded records to the mapping's destination."""
-        first, last = entries[0][0], entries[-1][0]
+        first, last = entries[0].record, entries[-1].record
         batch = esm_destinations.DiscardedBatch(
             mapping_uuid=self.uuid,
             function_arn=esm.function_arn,
@@ -543,7 +543,7 @@ class MappingRunner:
                 expired = [entry for entry in batch if entry.record.arrival < cutoff]
                 if expired:
                     self._discard(esm, shard_id, expired, RECORD_AGE_EXCEEDED, attempts, last_call)
-                    self._advance(checkpointing, expired[-1][0].sequence + 1)
+                    self._advance(checkpointing, expired[-1].record.sequence + 1)
                     batch = batch[len(expired) :]
                     if not batch:
                         return True
@@ -573,12 +573,12 @@ class MappingRunner:
             if outcome.failed_from is not None:
                 # Checkpoint before the lowest failed record; retry from there only.
                 self._advance(checkpointing, outcome.failed_from)
-                batch = [(r, e) for r, e in batch if r.sequence >= outcome.failed_from]
+                batch = [entry for entry in batch if entry.record.sequence >= outcome.failed_from]
             elif esm.bisect_on_error and len(batch) > 1:
                 middle = (len(batch) + 1) // 2
                 if not self.deliver(batch[:middle], shard_id, checkpointing):
                     return False
-                self._advance(checkpointing, batch[middle - 1][0].sequence + 1)
+                self._advance(checkpointing, batch[middle - 1].record.sequence + 1)
                 return self.deliver(batch[middle:], shard_id, checkpointing)
             retries = esm.max_retry_attempts
             if retries is not None and retries >= 0 and attempts > retries:
